@@ -1,0 +1,193 @@
+"""Reading boxes out of model answers, in every syntax VLMs emit, into pixels of the original image.
+
+SARChat answers write a box as ``{<x1><y1><x2><y2>}`` in pixels (several boxes concatenated).
+Zero-shot models answer in their own syntax and coordinate frame, so each recognised syntax has a
+coordinate *convention* that the user can set (``BoxConventions``); a convention is never guessed
+by comparing with the ground truth, since that would score a model on what it did not say.
+
+Syntaxes, tried leftmost-first in one pass (a box inside a longer form belongs to that form):
+
+=========  ==========================================================  ==================
+syntax     written as                                                  default convention
+=========  ==========================================================  ==================
+native     ``{<x1><y1><x2><y2>}`` (braces optional)                    pixel
+qwen       ``<|box_start|>(x1,y1),(x2,y2)<|box_end|>``, tags optional  norm1000
+internvl   ``<box>[[x1, y1, x2, y2], ...]</box>``                      norm1000
+json       ``"bbox_2d": [x1, y1, x2, y2]``                             pixel
+list       ``[x1, y1, x2, y2]`` or ``(x1, y1, x2, y2)``                pixel
+=========  ==========================================================  ==================
+
+Swapped corners are put in order. A box whose numbers are not finite, have more than
+``MAX_NUMBER_CHARS`` characters, or lie more than ``ABSURD_FACTOR`` image sizes away is *invalid*:
+it still counts as a predicted box (a false positive) but matches nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SYNTAXES: tuple[str, ...] = ("native", "qwen", "internvl", "json", "list")
+CONVENTIONS: tuple[str, ...] = ("pixel", "norm1000", "norm999", "unit")
+DEFAULT_CONVENTIONS: dict[str, str] = {
+    "native": "pixel",
+    "qwen": "norm1000",
+    "internvl": "norm1000",
+    "json": "pixel",
+    "list": "pixel",
+}
+_SCALE = {"pixel": None, "norm1000": 1000.0, "norm999": 999.0, "unit": 1.0}
+
+MAX_NUMBER_CHARS = 24
+ABSURD_FACTOR = 10.0
+
+_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?)"
+_N = r"\s*(" + _NUM + r")\s*"
+_LIST_ITEM = r"\[[^\[\]<>{}]*\]"
+_BOX_RE = re.compile(
+    # native: {<x1><y1><x2><y2>}
+    r"(?P<native>\{?\s*<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*\}?)"
+    # qwen: <|box_start|>(x1,y1),(x2,y2)<|box_end|>, the tags are special tokens that decoders often drop
+    r"|(?P<qwen>(?:<\|box_start\|>\s*)?\(" + _N + "," + _N + r"\)\s*,\s*\(" + _N + "," + _N + r"\)(?:\s*<\|box_end\|>)?)"
+    # internvl: <box>[[...], [...]]</box>
+    r"|(?P<internvl><box>\s*\[\s*(?P<items>" + _LIST_ITEM + r"(?:\s*,\s*" + _LIST_ITEM + r")*)\s*\]\s*</box>)"
+    # json: "bbox_2d": [x1, y1, x2, y2]
+    r"|(?P<json>[\"']bbox_2d[\"']\s*:\s*\[" + _N + "," + _N + "," + _N + "," + _N + r"\])"
+    # list: [x1, y1, x2, y2] or (x1, y1, x2, y2)
+    r"|(?P<list>\[" + _N + "," + _N + "," + _N + "," + _N + r"\]|\(" + _N + "," + _N + "," + _N + "," + _N + r"\))",
+    re.IGNORECASE,
+)
+_NUM_RE = re.compile(_NUM, re.IGNORECASE)
+_LIST_ITEM_RE = re.compile(_LIST_ITEM)
+# Group numbers of the coordinates of each syntax inside _BOX_RE.
+_GROUPS: dict[str, tuple[int, ...]] = {}
+
+
+def _coordinate_groups() -> None:
+    names = {index: name for name, index in _BOX_RE.groupindex.items()}
+    current = None
+    for index in range(1, _BOX_RE.groups + 1):
+        if index in names and names[index] in SYNTAXES:
+            current = names[index]
+            _GROUPS[current] = ()
+        elif index not in names and current is not None:
+            _GROUPS[current] = (*_GROUPS[current], index)
+
+
+_coordinate_groups()
+
+
+@dataclass(frozen=True)
+class ParsedBox:
+    """One box found in a text. ``coords`` is ``(x1, y1, x2, y2)`` in image pixels, or None when
+    the box was written but its numbers are unusable (it then counts as a prediction that matches
+    nothing)."""
+
+    coords: tuple[float, float, float, float] | None
+    start: int
+    end: int
+    syntax: str
+
+    @property
+    def valid(self) -> bool:
+        return self.coords is not None
+
+
+class BoxConventions(Mapping):
+    """Coordinate convention per syntax; unknown syntaxes or conventions raise at construction.
+
+    >>> BoxConventions(list="unit")["list"]
+    'unit'
+    """
+
+    def __init__(self, mapping: Mapping[str, str] | None = None, **overrides: str) -> None:
+        merged = dict(DEFAULT_CONVENTIONS)
+        for key, value in {**(mapping or {}), **overrides}.items():
+            if key not in SYNTAXES:
+                raise ValueError(f"unknown box syntax {key!r}; known: {', '.join(SYNTAXES)}")
+            if value not in CONVENTIONS:
+                raise ValueError(f"unknown coordinate convention {value!r} for {key}; known: {', '.join(CONVENTIONS)}")
+            merged[key] = value
+        self._conventions = merged
+
+    def __getitem__(self, key: str) -> str:
+        return self._conventions[key]
+
+    def __iter__(self):
+        return iter(self._conventions)
+
+    def __len__(self) -> int:
+        return len(self._conventions)
+
+    def __repr__(self) -> str:
+        return f"BoxConventions({self._conventions!r})"
+
+    @classmethod
+    def parse(cls, spec: str) -> BoxConventions:
+        """From ``"list=unit,json=norm1000"`` (the command-line form)."""
+        pairs = {}
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise ValueError(f"expected SYNTAX=CONVENTION, got {part!r}")
+            pairs[key.strip()] = value.strip()
+        return cls(pairs)
+
+
+DEFAULT = BoxConventions()
+
+
+def _number(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        return math.nan
+    try:
+        return float(text)
+    except (ValueError, OverflowError):
+        return math.nan
+
+
+def _to_pixels(
+    numbers: list[float], convention: str, width: float, height: float
+) -> tuple[float, float, float, float] | None:
+    if len(numbers) != 4 or not all(math.isfinite(v) for v in numbers):
+        return None
+    x1, y1, x2, y2 = numbers
+    scale = _SCALE[convention]
+    if scale is not None:
+        x1, x2 = x1 * width / scale, x2 * width / scale
+        y1, y2 = y1 * height / scale, y2 * height / scale
+    x1, x2 = min(x1, x2), max(x1, x2)
+    y1, y2 = min(y1, y2), max(y1, y2)
+    limit = ABSURD_FACTOR * max(width, height)
+    if max(abs(x1), abs(x2), abs(y1), abs(y2)) > limit:
+        return None
+    return (x1, y1, x2, y2)
+
+
+def parse_boxes(
+    text: str, width: float, height: float, conventions: Mapping[str, str] | None = None
+) -> list[ParsedBox]:
+    """All boxes in ``text``, in order, converted to pixels of a ``width`` x ``height`` image."""
+    conv = conventions if conventions is not None else DEFAULT
+    found: list[ParsedBox] = []
+    if not isinstance(text, str):
+        return found
+    for m in _BOX_RE.finditer(text):
+        syntax = m.lastgroup if m.lastgroup in SYNTAXES else next(s for s in SYNTAXES if m.group(s) is not None)
+        if syntax == "internvl":
+            for item in _LIST_ITEM_RE.finditer(m.group("items")):
+                numbers = [_number(n) for n in _NUM_RE.findall(item.group(0))]
+                coords = _to_pixels(numbers, conv["internvl"], width, height)
+                found.append(ParsedBox(coords, m.start(), m.end(), syntax))
+            continue
+        numbers = [_number(v) for v in (m.group(g) for g in _GROUPS[syntax]) if v is not None]
+        found.append(ParsedBox(_to_pixels(numbers, conv[syntax], width, height), m.start(), m.end(), syntax))
+    return found
+
+
+def format_box(box: tuple[float, float, float, float]) -> str:
+    """The SARChat form ``{<x1><y1><x2><y2>}``, corners rounded to whole pixels."""
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    return f"{{<{x1}><{y1}><{x2}><{y2}>}}"

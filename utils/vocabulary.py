@@ -1,0 +1,265 @@
+"""The SARChat vocabulary: categories, the 3x3 position grid, size, shape and relation words.
+
+SARChat-Bench (arXiv 2502.08168) writes its answers with a small closed vocabulary. The same
+rules serve two sides and must never drift apart:
+
+* the builder turns SARDet-100K boxes into words (``grid_cell``, ``size_word``, ``shape_word``,
+  ``relation_word``) when it writes reference answers;
+* the scorer reads words back out of reference and model answers (``find_categories``,
+  ``find_cells``, ``find_sizes``, ``find_shapes``, ``find_relations``).
+
+Readers accept the phrasings a zero-shot model plausibly uses (plurals, British spelling, a few
+synonyms, hyphenation), each listed here so that docs/METRICS.md can name them. Every pattern is
+anchored on a literal word and has no nested quantifiers, so matching is linear in the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+CATEGORIES: tuple[str, ...] = ("ship", "aircraft", "car", "tank", "bridge", "harbor")
+
+# Words read as a category: canonical name, plural, British spelling, common synonyms.
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "ship": ("ship", "ships", "boat", "boats", "vessel", "vessels"),
+    "aircraft": ("aircraft", "aircrafts", "airplane", "airplanes", "aeroplane", "aeroplanes", "plane", "planes"),
+    "car": ("car", "cars"),
+    "tank": ("tank", "tanks"),
+    "bridge": ("bridge", "bridges"),
+    "harbor": ("harbor", "harbors", "harbour", "harbours"),
+}
+_WORD_TO_CATEGORY = {word: category for category, words in CATEGORY_WORDS.items() for word in words}
+_CATEGORY_RE = re.compile(r"\b(" + "|".join(sorted(_WORD_TO_CATEGORY, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+ROWS: tuple[str, ...] = ("top", "middle", "bottom")
+COLUMNS: tuple[str, ...] = ("left", "center", "right")
+CELLS: tuple[str, ...] = tuple(f"{row} {col}" for row in ROWS for col in COLUMNS)
+
+# Identification size words by box area / image area (paper, section 3): lower bounds, largest first.
+SIZE_THRESHOLDS: tuple[tuple[float, str], ...] = (
+    (0.4, "very large"),
+    (0.25, "large"),
+    (0.1, "medium"),
+    (0.03, "small"),
+)
+SIZE_WORDS: tuple[str, ...] = ("very small", "small", "medium", "large", "very large")
+# Description size words (paper: small under 5 %, large over 30 %, medium between).
+DESCRIPTION_SMALL_BELOW = 0.05
+DESCRIPTION_LARGE_ABOVE = 0.30
+
+# Shape by aspect ratio width / height (the paper states both w/h and h/w; w/h is the choice here,
+# so that "wide" means wider than tall, as the word says).
+SHAPE_WIDE_ABOVE = 1.5
+SHAPE_TALL_BELOW = 0.67
+SHAPE_WORDS: tuple[str, ...] = ("wide", "square", "tall")
+
+# Grounding relation sentences: centre distance against (W + H) / 8.
+RELATION_DIVISOR = 8.0
+RELATIONS: tuple[str, ...] = ("near", "far")
+
+
+class Mention(NamedTuple):
+    """A vocabulary word found in a text: its canonical value and where it stands."""
+
+    value: str
+    start: int
+    end: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Boxes to words (used by the builder; the scorer reads the words back).
+# ---------------------------------------------------------------------------------------------
+
+
+def grid_cell(box: tuple[float, float, float, float], width: float, height: float) -> str:
+    """Name the 3x3 grid cell holding the box centre, as ``"<row> <col>"``.
+
+    A centre exactly on a third line belongs to the cell after it (intervals closed on the left).
+    """
+    if width <= 0 or height <= 0:
+        raise ValueError(f"image size must be positive, got {width}x{height}")
+    cx = (box[0] + box[2]) / 2.0
+    cy = (box[1] + box[3]) / 2.0
+    col = min(2, max(0, int(math.floor(3.0 * cx / width))))
+    row = min(2, max(0, int(math.floor(3.0 * cy / height))))
+    return f"{ROWS[row]} {COLUMNS[col]}"
+
+
+def box_area_ratio(box: tuple[float, float, float, float], width: float, height: float) -> float:
+    """Box area over image area."""
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]) / float(width * height)
+
+
+def size_word(area_ratio: float) -> str:
+    """Identification size word: >=0.4 very large, >=0.25 large, >=0.1 medium, >=0.03 small."""
+    for lower_bound, word in SIZE_THRESHOLDS:
+        if area_ratio >= lower_bound:
+            return word
+    return "very small"
+
+
+def description_size_word(area_ratio: float) -> str:
+    """Description size word: small under 5 %, large over 30 %, medium between."""
+    if area_ratio < DESCRIPTION_SMALL_BELOW:
+        return "small"
+    if area_ratio > DESCRIPTION_LARGE_ABOVE:
+        return "large"
+    return "medium"
+
+
+def shape_word(box_width: float, box_height: float) -> str:
+    """Shape by aspect ratio w/h: >1.5 wide, <0.67 tall, otherwise square."""
+    if box_height <= 0:
+        return "wide"
+    ratio = box_width / box_height
+    if ratio > SHAPE_WIDE_ABOVE:
+        return "wide"
+    if ratio < SHAPE_TALL_BELOW:
+        return "tall"
+    return "square"
+
+
+def relation_word(
+    box_a: tuple[float, float, float, float], box_b: tuple[float, float, float, float], width: float, height: float
+) -> str:
+    """``"near"`` when the box centres are closer than (W + H) / 8, else ``"far"``."""
+    dx = (box_a[0] + box_a[2] - box_b[0] - box_b[2]) / 2.0
+    dy = (box_a[1] + box_a[3] - box_b[1] - box_b[3]) / 2.0
+    return "near" if math.hypot(dx, dy) < (width + height) / RELATION_DIVISOR else "far"
+
+
+# ---------------------------------------------------------------------------------------------
+# Words out of text (used by the scorer, on references and model answers alike).
+# ---------------------------------------------------------------------------------------------
+
+
+def category_of(word: str) -> str | None:
+    """The canonical category a single word names, or None."""
+    return _WORD_TO_CATEGORY.get(word.strip().lower())
+
+
+def find_categories(text: str) -> list[Mention]:
+    """Every category word in the text, in order, folded to its canonical name."""
+    return [Mention(_WORD_TO_CATEGORY[m.group(1).lower()], m.start(), m.end()) for m in _CATEGORY_RE.finditer(text)]
+
+
+# Position phrases. Two-word cells come first in the alternation so that "top left" wins over "top".
+_ROW_WORDS = {"top": "top", "upper": "top", "middle": "middle", "center": "middle", "centre": "middle",
+              "central": "middle", "bottom": "bottom", "lower": "bottom"}  # fmt: skip
+_COL_WORDS = {"left": "left", "center": "center", "centre": "center", "middle": "center", "right": "right"}
+_SEP = r"[\s-]+"
+_REGION = r"(?:region|area|part|portion|section|side|edge|half|corner)"
+_CELL_RE = re.compile(
+    r"\b(?:"
+    r"(?P<row>top|upper|bottom|lower|middle|center|centre|central)" + _SEP + r"(?P<col>left|right|center|centre|middle)"
+    r"|(?P<side>left|right)(?:" + _SEP + r"hand)?" + _SEP + r"(?:side|edge|part|portion|region|area|half)"
+    r"|(?P<mid>center|centre|central|middle)" + _SEP + r"(?:of" + _SEP + r"the" + _SEP + r"(?:image|scene|picture)|" + _REGION + r")"
+    r"|(?P<edge>top|upper|bottom|lower)" + _SEP + r"(?:of" + _SEP + r"the" + _SEP + r"(?:image|scene|picture)|" + _REGION + r")"
+    r")\b",
+    re.IGNORECASE,
+)
+
+
+def find_cells(text: str) -> list[Mention]:
+    """Every grid-cell phrase in the text, in order, as canonical ``"<row> <col>"``.
+
+    Read: ``<row> <col>`` with row in top/upper/middle/center/central/bottom/lower and col in
+    left/center/centre/middle/right (space or hyphen); ``left side`` / ``right side`` (and edge,
+    part, portion, region, area, half) = middle left / right; ``central region``, ``center of the
+    image`` = middle center; ``top part``, ``bottom of the image`` = top / bottom center.
+    """
+    found = []
+    for m in _CELL_RE.finditer(text):
+        if m.group("row"):
+            row = _ROW_WORDS[m.group("row").lower()]
+            col = _COL_WORDS[m.group("col").lower()]
+            value = f"{row} {col}"
+        elif m.group("side"):
+            value = f"middle {m.group('side').lower()}"
+        elif m.group("mid"):
+            value = "middle center"
+        else:
+            value = f"{_ROW_WORDS[m.group('edge').lower()]} center"
+        found.append(Mention(value, m.start(), m.end()))
+    return found
+
+
+_SIZE_RE = re.compile(
+    r"\b(?P<very>very[\s-]+)?(?P<size>small|large|medium|tiny|huge|mid)(?:[\s-]*sized)?\b",
+    re.IGNORECASE,
+)
+_SIZE_CANONICAL = {"small": "small", "large": "large", "medium": "medium", "mid": "medium", "tiny": "very small",
+                   "huge": "very large"}  # fmt: skip
+
+
+def find_sizes(text: str) -> list[Mention]:
+    """Every size word in the text: very small, small, medium (mid-sized), large, very large
+    (tiny = very small, huge = very large)."""
+    found = []
+    for m in _SIZE_RE.finditer(text):
+        size = m.group("size").lower()
+        if size == "mid" and not m.group(0).lower().endswith("sized"):
+            continue
+        word = _SIZE_CANONICAL[size]
+        if m.group("very") and word in ("small", "large"):
+            word = "very " + word
+        found.append(Mention(word, m.start(), m.end()))
+    return found
+
+
+_SHAPE_RE = re.compile(
+    r"\b(?:(?:approximately|roughly|nearly|almost)[\s-]+)?(?P<shape>wide|square|tall|elongated)\b", re.IGNORECASE
+)
+
+
+def find_shapes(text: str) -> list[Mention]:
+    """Every shape word: wide, (approximately) square, tall."""
+    found = []
+    for m in _SHAPE_RE.finditer(text):
+        shape = m.group("shape").lower()
+        if shape == "elongated":
+            continue  # says nothing about the axis
+        found.append(Mention(shape, m.start(), m.end()))
+    return found
+
+
+_CATEGORY_ALTERNATION = "|".join(sorted(_WORD_TO_CATEGORY, key=len, reverse=True))
+_RELATION_RE = re.compile(
+    r"\b(?P<a>" + _CATEGORY_ALTERNATION + r")\s+(?:is|are)\s+(?:located\s+|situated\s+|positioned\s+)?"
+    r"(?P<rel>near|close\s+to|next\s+to|far\s+from|far\s+away\s+from|distant\s+from)\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?P<b>" + _CATEGORY_ALTERNATION + r")\b",
+    re.IGNORECASE,
+)
+
+
+class Relation(NamedTuple):
+    """A stated relation between two categories; the pair is stored in sorted order."""
+
+    first: str
+    second: str
+    relation: str
+
+
+def find_relations(text: str) -> list[Relation]:
+    """Relation sentences such as ``The ship is far from the harbor.``; near = near / close to /
+    next to, far = far (away) from / distant from. The pair is unordered."""
+    found = []
+    for m in _RELATION_RE.finditer(text):
+        a = _WORD_TO_CATEGORY[m.group("a").lower()]
+        b = _WORD_TO_CATEGORY[m.group("b").lower()]
+        rel = m.group("rel").lower()
+        word = "far" if rel.startswith(("far", "distant")) else "near"
+        first, second = sorted((a, b))
+        found.append(Relation(first, second, word))
+    return found
+
+
+# Counts written as words; "no" and "none" state zero.
+NUMBER_WORDS: dict[str, int] = {
+    "no": 0, "none": 0, "zero": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20,
+}  # fmt: skip
