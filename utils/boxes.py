@@ -191,3 +191,35 @@ def format_box(box: tuple[float, float, float, float]) -> str:
     """The SARChat form ``{<x1><y1><x2><y2>}``, corners rounded to whole pixels."""
     x1, y1, x2, y2 = (int(round(v)) for v in box)
     return f"{{<{x1}><{y1}><{x2}><{y2}>}}"
+
+
+def rewrite_boxes(text: str, width: float, height: float, conventions: Mapping[str, str] | None = None) -> str:
+    """The text with every box written in the SARChat form in pixels, read under ``conventions``.
+
+    After rewriting, the default conventions read the same boxes, so a task can change how a
+    model's coordinates are read without changing the scorer. Unusable boxes become
+    ``{<nan><nan><nan><nan>}``, which stays unusable.
+    """
+    if not isinstance(text, str):
+        return ""
+    pieces: list[str] = []
+    last = 0
+    boxes = parse_boxes(text, width, height, conventions)
+    i = 0
+    while i < len(boxes):
+        start, end = boxes[i].start, boxes[i].end
+        written = []
+        while i < len(boxes) and boxes[i].start == start:  # an InternVL span can hold several boxes
+            coords = boxes[i].coords
+            written.append(_exact_box(coords) if coords is not None else "{<nan><nan><nan><nan>}")
+            i += 1
+        pieces.append(text[last:start])
+        pieces.append("".join(written))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _exact_box(box: tuple[float, float, float, float]) -> str:
+    # Four decimals keep a converted box within 1e-4 px of what the scorer would have read.
+    return "{" + "".join("<" + f"{v:.4f}".rstrip("0").rstrip(".") + ">" for v in box) + "}"

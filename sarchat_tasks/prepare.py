@@ -1,0 +1,246 @@
+"""``sarchat prepare``: official SARChat test files -> the prepared set the lmms-eval tasks load.
+
+Each record's reference answer is parsed here, once, into the structure scoring compares against,
+and the image size is read from the image header, so that scoring a run needs neither. Every image
+is stored once under DIR/images (hard-linked when the file system allows, else copied), however
+many records use it. Bad input stops the run with a message naming the file and the record;
+nothing is written outside DIR, and DIR is only changed once everything has been read and written
+to a staging folder inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from sarchat_tasks import __version__
+from sarchat_tasks.official import OfficialFormatError, read_official_file, task_of_file, task_of_question
+from sarchat_tasks.prepared import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    IMAGES_DIR,
+    MANIFEST,
+    ROW_COLUMNS,
+    ROWS_DIR,
+    TASKS_DIR,
+    estimate_tokens,
+    generation_budget,
+    write_task_folder,
+)
+from sarchat_tasks.scoring import TASKS, TASKS_WITH_SUBSETS, ReferenceError, parse_reference, primary_category
+
+
+class PrepareError(ValueError):
+    """Input that cannot be prepared; the message names the file and the record."""
+
+
+def resolve_image(image: str, images_root: Path) -> Path:
+    """The image file under ``images_root`` that a record names.
+
+    A relative path is taken under the root and must stay inside it. An absolute path (the
+    original files name images on their authors' machines) is used when it lies under the root,
+    else its longest tail that exists under the root is used. Nothing outside the root is read.
+    """
+    root = images_root.resolve()
+    path = Path(image.replace("\\", "/"))
+    if not path.is_absolute():
+        candidate = (root / path).resolve()
+        if not candidate.is_relative_to(root):
+            raise PrepareError(f"image path {image!r} escapes the images root {root}")
+        return candidate
+    resolved = path.resolve()
+    if resolved.is_relative_to(root):
+        return resolved
+    parts = path.parts[1:]
+    for start in range(len(parts)):
+        candidate = (root / Path(*parts[start:])).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return candidate
+    raise PrepareError(f"image path {image!r} lies outside the images root {root} and no tail of it exists there")
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except FileNotFoundError as exc:
+        raise PrepareError(f"image {path} does not exist") from exc
+    except (UnidentifiedImageError, OSError) as exc:
+        raise PrepareError(f"image {path} cannot be read: {exc}") from exc
+
+
+def _subset_of(task: str, file_subset: str | None, reference: dict[str, Any], where: str) -> str:
+    if task not in TASKS_WITH_SUBSETS:
+        return ""
+    if file_subset:
+        return file_subset
+    if task == "grounding":
+        return "multi" if len(reference["objects"]) > 1 else "single"
+    if task == "referring":
+        return "multi" if len(reference["boxes"]) > 1 else "single"
+    raise PrepareError(
+        f"{where}: cannot tell multi from single for an identification record; name the file "
+        "SARChat_identify_multi_test.json or SARChat_identify_single_test.json"
+    )
+
+
+def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Path]]:
+    """Rows per task, and the image files they use (relative path under DIR/images -> source)."""
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    images: dict[str, Path] = {}
+    sizes: dict[Path, tuple[int, int]] = {}
+    root = images_root.resolve()
+    for source in sources:
+        file_task, file_subset = task_of_file(source)
+        try:
+            records = read_official_file(source)
+        except OfficialFormatError as exc:
+            raise PrepareError(str(exc)) from exc
+        for record in records:
+            where = f"{source} record {record.index}"
+            task = file_task or task_of_question(record.question)
+            try:
+                image_path = resolve_image(record.image, root)
+                if image_path not in sizes:
+                    sizes[image_path] = _image_size(image_path)
+                width, height = sizes[image_path]
+                reference = parse_reference(task, record.answer, width, height, record.question)
+            except (PrepareError, ReferenceError) as exc:
+                raise PrepareError(f"{where}: {exc}") from exc
+            if task in ("counting", "referring") and reference["category"] is None:
+                raise PrepareError(f"{where}: the question names no known category: {record.question!r}")
+            relative = image_path.relative_to(root).as_posix()
+            images[relative] = image_path
+            rows[task].append(
+                {
+                    "id": f"{source.stem}:{record.index}",
+                    "task": task,
+                    "subset": _subset_of(task, file_subset, reference, where),
+                    "question": record.question,
+                    "answer": record.answer,
+                    "image": f"{IMAGES_DIR}/{relative}",
+                    "width": int(width),
+                    "height": int(height),
+                    "category": primary_category(task, reference) or "",
+                    "reference": json.dumps(reference, separators=(",", ":")),
+                }
+            )
+    return rows, images
+
+
+def _store_image(source: Path, target: Path, link: bool) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if link:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass  # another file system, or links not allowed: copy instead
+    shutil.copy2(source, target)
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """One task's rows as Parquet (columns ``ROW_COLUMNS``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({name: [row[name] for row in rows] for name in ROW_COLUMNS})
+    pq.write_table(table, path, compression="zstd")
+
+
+def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: bool = True) -> dict[str, Any]:
+    """Prepare official test files for the tasks; returns the manifest written to ``out``."""
+    sources = [Path(s) for s in sources]
+    missing = [str(s) for s in sources if not s.is_file()]
+    if missing:
+        raise PrepareError(f"no such file: {', '.join(missing)}")
+    if not sources:
+        raise PrepareError("no source files given")
+    images_root = Path(images_root)
+    if not images_root.is_dir():
+        raise PrepareError(f"images root {images_root} is not a directory")
+    rows, images = read_sources(sources, images_root)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+    try:
+        (staging / ROWS_DIR).mkdir()
+        for relative, source in images.items():
+            _store_image(source, staging / IMAGES_DIR / relative, link_images)
+        tasks: dict[str, Any] = {}
+        budgets: dict[str, int] = {}
+        for task in TASKS:
+            if task not in rows:
+                continue
+            write_rows(staging / ROWS_DIR / f"{task}.parquet", rows[task])
+            longest = max(estimate_tokens(row["answer"]) for row in rows[task])
+            budgets[task] = generation_budget(longest)
+            tasks[task] = {
+                "rows": len(rows[task]),
+                "subsets": dict(sorted(Counter(row["subset"] for row in rows[task]).items())),
+                "file": f"{ROWS_DIR}/{task}.parquet",
+                "longest_reference_tokens": longest,
+                "max_new_tokens": budgets[task],
+            }
+        manifest = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "created_by": f"sarchat-bench {__version__}",
+            "tasks": tasks,
+            "records": sum(len(r) for r in rows.values()),
+            "images": len(images),
+            "sources": [s.name for s in sources],
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        for name in (ROWS_DIR, IMAGES_DIR, TASKS_DIR, MANIFEST):
+            old = out / name
+            if old.is_dir():
+                shutil.rmtree(old)
+            elif old.exists():
+                old.unlink()
+            if (staging / name).exists():
+                (staging / name).rename(old)
+        write_task_folder(out, budgets)  # the binding must point at DIR, not the staging folder
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def collect_sources(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory contributes its ``*.json`` and ``*.jsonl`` files."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl") and p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sources", nargs="+", type=Path, help="official test files, or folders holding them")
+    parser.add_argument("--images", required=True, type=Path, help="root the records' image paths are under")
+    parser.add_argument("--out", required=True, type=Path, help="prepared set to write (created if needed)")
+    parser.add_argument("--copy", action="store_true", help="copy images instead of hard-linking them")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        manifest = prepare(collect_sources(args.sources), args.images, args.out, link_images=not args.copy)
+    except PrepareError as exc:
+        print(f"sarchat prepare: error: {exc}", file=sys.stderr)
+        return 2
+    for task, info in manifest["tasks"].items():
+        print(f"{task:15s} {info['rows']:8d} rows  {info['subsets']}  max_new_tokens={info['max_new_tokens']}")
+    print(f"{manifest['records']} records, {manifest['images']} images -> {Path(args.out).resolve()}")
+    print(f"run with: sarchat eval --data {args.out} --model ... --tasks sarchat")
+    return 0

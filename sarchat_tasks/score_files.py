@@ -1,0 +1,80 @@
+"""``sarchat score``: score prediction files in the official inference output format.
+
+The original repository runs ``swift infer``, which writes one record per sample with the
+conversation (``messages``/``images``), the model's ``response`` and the reference ``labels``,
+as a JSON array or JSON lines. The task and subset come from the official file name, else from
+the question's tag; image sizes come from the images (``--images``) or from a prepared set
+(``--data``), since boxes are scored in pixels. The metric code is the one the lmms-eval hooks use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sarchat_tasks.official import OfficialFormatError, read_official_file, task_of_file, task_of_question
+from sarchat_tasks.prepare import PrepareError, _image_size, _subset_of, resolve_image
+from sarchat_tasks.scoring import TASKS, ReferenceError, average_score, parse_reference, primary_category, score_records
+from sarchat_tasks.utils.boxes import BoxConventions
+
+
+class ScoreError(ValueError):
+    """A prediction file that cannot be scored; the message names the file and the record."""
+
+
+def score_files(paths: list[Path], images_root: Path, conventions: BoxConventions | None = None) -> dict[str, Any]:
+    """Metrics per task plus the suite's ``avg_score``, all in percent."""
+    samples: dict[str, list] = defaultdict(list)
+    sizes: dict[Path, tuple[int, int]] = {}
+    for path in paths:
+        file_task, file_subset = task_of_file(path)
+        try:
+            records = read_official_file(path)
+        except OfficialFormatError as exc:
+            raise ScoreError(str(exc)) from exc
+        for record in records:
+            where = f"{path} record {record.index}"
+            if record.response is None:
+                raise ScoreError(f"{where}: no 'response' field")
+            task = file_task or task_of_question(record.question)
+            try:
+                image = resolve_image(record.image, images_root)
+                if image not in sizes:
+                    sizes[image] = _image_size(image)
+                width, height = sizes[image]
+                reference = parse_reference(task, record.answer, width, height, record.question)
+                subset = _subset_of(task, file_subset, reference, where)
+            except (PrepareError, ReferenceError) as exc:
+                raise ScoreError(f"{where}: {exc}") from exc
+            category = primary_category(task, reference)
+            samples[task].append((subset, record.response, reference, width, height, category))
+    metrics: dict[str, Any] = {}
+    for task in TASKS:
+        if task in samples:
+            metrics[task] = score_records(task, samples[task], conventions)
+    metrics["avg_score"] = average_score(
+        {t: m["avg_score"] for t, m in metrics.items()}, {t: m["samples"] for t, m in metrics.items()}
+    )
+    return metrics
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, help="prediction files (JSON array or JSON lines)")
+    parser.add_argument("--images", type=Path, default=Path("."), help="root the records' image paths are under")
+    parser.add_argument("--conventions", default="", help="box conventions, e.g. 'list=unit,json=norm1000'")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        conventions = BoxConventions.parse(args.conventions)
+        metrics = score_files(args.files, args.images, conventions)
+    except (ScoreError, ValueError) as exc:
+        print(f"sarchat score: error: {exc}", file=sys.stderr)
+        return 2
+    json.dump(metrics, sys.stdout, indent=2)
+    print()
+    return 0
