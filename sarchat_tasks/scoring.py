@@ -381,7 +381,8 @@ def average_score(task_scores: Mapping[str, float | None], sizes: Mapping[str, i
 
 
 def score_records(
-    task: str, samples: Iterable[tuple[str, Any, Mapping[str, Any], int, int, str | None]],
+    task: str,
+    samples: Iterable[tuple[str, Any, Mapping[str, Any], int, int, str | None]],
     conventions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Score (subset, response, reference, width, height, category) tuples of one task and return

@@ -64,8 +64,14 @@ def test_shapes():
 
 
 def test_relations_are_unordered_pairs():
-    rels = find_relations("The ship is far from the harbor. The harbour is close to the ships. Cars are next to a bridge.")
-    assert [tuple(r) for r in rels] == [("harbor", "ship", "far"), ("harbor", "ship", "near"), ("bridge", "car", "near")]
+    rels = find_relations(
+        "The ship is far from the harbor. The harbour is close to the ships. Cars are next to a bridge."
+    )
+    assert [tuple(r) for r in rels] == [
+        ("harbor", "ship", "far"),
+        ("harbor", "ship", "near"),
+        ("bridge", "car", "near"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -94,7 +100,12 @@ def test_size_words(ratio, word):
 
 def test_description_sizes_shapes_relations():
     assert [description_size_word(r) for r in (0.049, 0.05, 0.3, 0.31)] == ["small", "medium", "medium", "large"]
-    assert [shape_word(w, h) for w, h in ((16, 10), (15, 10), (6.7, 10), (6.6, 10))] == ["wide", "square", "square", "tall"]
+    assert [shape_word(w, h) for w, h in ((16, 10), (15, 10), (6.7, 10), (6.6, 10))] == [
+        "wide",
+        "square",
+        "square",
+        "tall",
+    ]
     # 400 x 400 image: near below (400 + 400) / 8 = 100 px between centres
     assert relation_word((0, 0, 10, 10), (99, 0, 109, 10), 400, 400) == "near"
     assert relation_word((0, 0, 10, 10), (100, 0, 110, 10), 400, 400) == "far"

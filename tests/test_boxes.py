@@ -22,7 +22,10 @@ W, H = 500, 400
         ("<|box_start|>(100,200),(300,400)<|box_end|>", [(50, 80, 150, 160)]),
         ("(100, 200), (300, 400)", [(50, 80, 150, 160)]),
         # InternVL: 0-1000, several boxes in one tag
-        ("<ref>ship</ref><box>[[0, 0, 500, 500], [500, 500, 1000, 1000]]</box>", [(0, 0, 250, 200), (250, 200, 500, 400)]),
+        (
+            "<ref>ship</ref><box>[[0, 0, 500, 500], [500, 500, 1000, 1000]]</box>",
+            [(0, 0, 250, 200), (250, 200, 500, 400)],
+        ),
         # JSON bbox_2d: pixels
         ('{"bbox_2d": [5, 6, 70, 80], "label": "ship"}', [(5, 6, 70, 80)]),
         # plain lists: pixels
@@ -75,7 +78,12 @@ def test_conventions_can_be_set_per_syntax():
     norm = BoxConventions.parse("list=norm1000, qwen=pixel")
     assert parse_boxes("[100, 100, 200, 200]", W, H, norm)[0].coords == (50.0, 40.0, 100.0, 80.0)
     assert parse_boxes("(10,20),(30,40)", W, H, norm)[0].coords == (10.0, 20.0, 30.0, 40.0)
-    assert parse_boxes("[999, 0, 999, 999]", 999, 999, BoxConventions(list="norm999"))[0].coords == (999.0, 0.0, 999.0, 999.0)
+    assert parse_boxes("[999, 0, 999, 999]", 999, 999, BoxConventions(list="norm999"))[0].coords == (
+        999.0,
+        0.0,
+        999.0,
+        999.0,
+    )
 
 
 @pytest.mark.parametrize("spec", ["list=percent", "polygon=pixel", "list"])
@@ -85,7 +93,7 @@ def test_bad_convention_specs_raise(spec):
 
 
 def test_rewrite_puts_every_box_in_native_pixels():
-    text = 'a <|box_start|>(100,200),(300,400)<|box_end|> b <box>[[0,0,500,500],[1,1,2,2]]</box> c [nan,1,2,3]'
+    text = "a <|box_start|>(100,200),(300,400)<|box_end|> b <box>[[0,0,500,500],[1,1,2,2]]</box> c [nan,1,2,3]"
     rewritten = rewrite_boxes(text, W, H)
     assert rewritten == "a {<50><80><150><160>} b {<0><0><250><200>}{<0.5><0.4><1><0.8>} c {<nan><nan><nan><nan>}"
     assert [b.coords for b in parse_boxes(rewritten, W, H)] == [b.coords for b in parse_boxes(text, W, H)]

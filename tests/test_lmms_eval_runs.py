@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny_qwen2vl import build_tiny_qwen2vl
 
 from sarchat_tasks.scoring import TABLE3_COLUMNS, TASK_COLUMNS
-from tiny_qwen2vl import build_tiny_qwen2vl
 
 TASK_NAMES = [f"sarchat_{task}" for task in TASK_COLUMNS]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -52,7 +52,9 @@ def test_qwen2_vl_run_reports_every_metric(qwen_run):
     assert 0 <= results["results"]["sarchat"]["avg_score,none"] <= 100
     assert results["n-samples"]["sarchat_identification"]["effective"] == 4
     # every sample was generated and scored: one log line per record, with the model's response
-    lines = [json.loads(line) for f in out.rglob("*_samples_sarchat_counting.jsonl") for line in f.read_text().splitlines()]
+    lines = [
+        json.loads(line) for f in out.rglob("*_samples_sarchat_counting.jsonl") for line in f.read_text().splitlines()
+    ]
     assert len(lines) == 3 and all(isinstance(line["filtered_resps"], str) for line in lines)
 
 
@@ -90,5 +92,7 @@ def test_fixed_answer_scores_are_the_hand_computed_ones(fixed_answer_run):
     assert classification["classification,none"] == 0.0 and classification["parse_failure_rate,none"] == 100.0
     # the group's avg_score is equation 4 over the task scores, weighted by samples
     sizes = {t: fixed_answer_run["n-samples"][t]["effective"] for t in TASK_NAMES}
-    expected = sum(fixed_answer_run["results"][t]["avg_score,none"] * sizes[t] for t in TASK_NAMES) / sum(sizes.values())
+    expected = sum(fixed_answer_run["results"][t]["avg_score,none"] * sizes[t] for t in TASK_NAMES) / sum(
+        sizes.values()
+    )
     assert fixed_answer_run["results"]["sarchat"]["avg_score,none"] == pytest.approx(expected)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from official_fixture import oracle_predictions, write_official_fixture
+
 from sarchat_tasks.cli import main
 from sarchat_tasks.prepare import PrepareError, prepare
 from sarchat_tasks.prepared import PreparedSet, PreparedSetError
@@ -22,7 +22,11 @@ def test_prepared_layout(prepared_set: Path):
     assert manifest["tasks"]["identification"]["subsets"] == {"multi": 3, "single": 1}
     assert manifest["records"] == 17 and manifest["images"] == 3
     # every image once, however many records use it
-    assert sorted(p.name for p in (prepared_set / "images").rglob("*.png")) == ["airport.png", "depot.png", "harbour.png"]
+    assert sorted(p.name for p in (prepared_set / "images").rglob("*.png")) == [
+        "airport.png",
+        "depot.png",
+        "harbour.png",
+    ]
     rows = pq.read_table(prepared_set / "rows" / "counting.parquet").to_pylist()
     assert rows[0]["question"] == "[count] Count the ship in this satellite image."  # <image> token removed
     assert json.loads(rows[0]["reference"])["count"] == 3

@@ -57,7 +57,13 @@ def test_counting(response, only, iou50):
 
 def test_counting_iou25_accepts_looser_boxes():
     # 35 x 69 reference; a prediction shifted 20 px right overlaps 15 x 69: IoU = 15 / (35 + 35 - 15) = .27
-    got = columns("counting", "", "{<314><358><349><427>}", "There is 1 instance. {<294><358><329><427>}", "[count] Count the ship")
+    got = columns(
+        "counting",
+        "",
+        "{<314><358><349><427>}",
+        "There is 1 instance. {<294><358><329><427>}",
+        "[count] Count the ship",
+    )
     assert got["counting_iou25"] == [1, 0, 0]
     assert got["counting_iou50"] == [0, 1, 1]
 
@@ -79,7 +85,10 @@ def test_grounding_is_category_aware():
 
 
 def test_grounding_abstract_position_needs_the_same_relation_for_the_same_pair():
-    assert columns("grounding", "multi", "The harbor is far from the ships.", GROUNDING)["grounding_abstract_position"] == 1
+    assert (
+        columns("grounding", "multi", "The harbor is far from the ships.", GROUNDING)["grounding_abstract_position"]
+        == 1
+    )
     assert columns("grounding", "multi", "The ship is near the harbor.", GROUNDING)["grounding_abstract_position"] == 0
     # the first statement about a pair is the one read
     said_twice = "The ship is near the harbor. The ship is far from the harbor."
@@ -119,8 +128,12 @@ def test_identification(response, correct):
 
 def test_identification_shape_counts_when_the_reference_states_it():
     reference = "Present in the middle center area is a small, tall harbor."
-    assert columns("identification", "single", "middle center: small tall harbor", reference)["identification_single"] == 1
-    assert columns("identification", "single", "middle center: small wide harbor", reference)["identification_single"] == 0
+    assert (
+        columns("identification", "single", "middle center: small tall harbor", reference)["identification_single"] == 1
+    )
+    assert (
+        columns("identification", "single", "middle center: small wide harbor", reference)["identification_single"] == 0
+    )
     assert columns("identification", "single", "middle center: small harbor", reference)["identification_single"] == 0
 
 

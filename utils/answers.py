@@ -19,6 +19,9 @@ from .vocabulary import (
     find_cells,
     find_shapes,
     find_sizes,
+    fold,
+    lowercase_twin,
+    scan,
 )
 
 # "There are 4 instances", "There is one ship", "3 objects", "two small tanks". The first match wins.
@@ -29,6 +32,7 @@ _COUNT_RE = re.compile(
     r"|\b" + _NUMBER.replace("?P<n>", "?P<m>") + r"\s+(?:[a-z]+[\s-]+)?" + _COUNTED + r"\b",
     re.IGNORECASE,
 )
+_COUNT_RE_LOWER = lowercase_twin(_COUNT_RE)
 MAX_COUNT_DIGITS = 9  # a longer digit string is a stated count no image can have
 
 
@@ -38,8 +42,8 @@ def stated_count(text: str) -> int | None:
     ``a``/``an`` count as one only after "there is" ("There is a ship"), never in "3 a ..." forms.
     A digit string longer than ``MAX_COUNT_DIGITS`` states a count of -1, which equals no reference.
     """
-    for m in _COUNT_RE.finditer(text):
-        word = (m.group("n") or m.group("m")).lower()
+    for m in scan(_COUNT_RE, _COUNT_RE_LOWER, text):
+        word = fold(m.group("n") or m.group("m"))
         if m.group("m") is not None and word in ("a", "an", "no"):
             continue  # "a ship", "no ships" mid-sentence are not counts of the answer
         if word.isdigit():

@@ -29,6 +29,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .vocabulary import lowercase_twin, scan
+
 SYNTAXES: tuple[str, ...] = ("native", "qwen", "internvl", "json", "list")
 CONVENTIONS: tuple[str, ...] = ("pixel", "norm1000", "norm999", "unit")
 DEFAULT_CONVENTIONS: dict[str, str] = {
@@ -50,7 +52,15 @@ _BOX_RE = re.compile(
     # native: {<x1><y1><x2><y2>}
     r"(?P<native>\{?\s*<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*\}?)"
     # qwen: <|box_start|>(x1,y1),(x2,y2)<|box_end|>, the tags are special tokens that decoders often drop
-    r"|(?P<qwen>(?:<\|box_start\|>\s*)?\(" + _N + "," + _N + r"\)\s*,\s*\(" + _N + "," + _N + r"\)(?:\s*<\|box_end\|>)?)"
+    r"|(?P<qwen>(?:<\|box_start\|>\s*)?\("
+    + _N
+    + ","
+    + _N
+    + r"\)\s*,\s*\("
+    + _N
+    + ","
+    + _N
+    + r"\)(?:\s*<\|box_end\|>)?)"
     # internvl: <box>[[...], [...]]</box>
     r"|(?P<internvl><box>\s*\[\s*(?P<items>" + _LIST_ITEM + r"(?:\s*,\s*" + _LIST_ITEM + r")*)\s*\]\s*</box>)"
     # json: "bbox_2d": [x1, y1, x2, y2]
@@ -59,6 +69,7 @@ _BOX_RE = re.compile(
     r"|(?P<list>\[" + _N + "," + _N + "," + _N + "," + _N + r"\]|\(" + _N + "," + _N + "," + _N + "," + _N + r"\))",
     re.IGNORECASE,
 )
+_BOX_RE_LOWER = lowercase_twin(_BOX_RE)  # every literal above is lower case
 _NUM_RE = re.compile(_NUM, re.IGNORECASE)
 _LIST_ITEM_RE = re.compile(_LIST_ITEM)
 # Group numbers of the coordinates of each syntax inside _BOX_RE.
@@ -174,7 +185,7 @@ def parse_boxes(
     found: list[ParsedBox] = []
     if not isinstance(text, str):
         return found
-    for m in _BOX_RE.finditer(text):
+    for m in scan(_BOX_RE, _BOX_RE_LOWER, text):
         syntax = m.lastgroup if m.lastgroup in SYNTAXES else next(s for s in SYNTAXES if m.group(s) is not None)
         if syntax == "internvl":
             for item in _LIST_ITEM_RE.finditer(m.group("items")):
@@ -189,7 +200,7 @@ def parse_boxes(
 
 def format_box(box: tuple[float, float, float, float]) -> str:
     """The SARChat form ``{<x1><y1><x2><y2>}``, corners rounded to whole pixels."""
-    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    x1, y1, x2, y2 = (round(v) for v in box)
     return f"{{<{x1}><{y1}><{x2}><{y2}>}}"
 
 

@@ -60,6 +60,38 @@ RELATION_DIVISOR = 8.0
 RELATIONS: tuple[str, ...] = ("near", "far")
 
 
+# The four non-ASCII characters CPython's case-insensitive ``re`` equates with an ASCII letter, to
+# that letter; ``str.lower`` alone leaves three of them (or, for U+0130, two characters) that no
+# table lookup would find.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def fold(word: str) -> str:
+    """A matched word in the lower-case ASCII form the vocabulary tables are keyed by."""
+    return word.translate(_FOLD).lower()
+
+
+def lowercase_twin(pattern: re.Pattern) -> re.Pattern:
+    """The same pattern without IGNORECASE, for text that was lower-cased first.
+
+    CPython's ``re`` matches case-insensitively several times slower than case-sensitively, and
+    these scans are the scorer's hot path. On ASCII text (``str.lower`` keeps every offset) with a
+    pattern whose literals are all lower case, scanning ``text.lower()`` with the twin finds exactly
+    the same spans as scanning ``text`` with the original; other text keeps the original pattern.
+    """
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+def scan(pattern: re.Pattern, twin: re.Pattern, text: str):
+    """``pattern.finditer(text)``, through the lower-case twin when ``text`` is ASCII."""
+    if text.isascii():
+        return twin.finditer(text.lower())
+    return pattern.finditer(text)
+
+
+_CATEGORY_RE_LOWER = lowercase_twin(_CATEGORY_RE)
+
+
 class Mention(NamedTuple):
     """A vocabulary word found in a text: its canonical value and where it stands."""
 
@@ -82,8 +114,8 @@ def grid_cell(box: tuple[float, float, float, float], width: float, height: floa
         raise ValueError(f"image size must be positive, got {width}x{height}")
     cx = (box[0] + box[2]) / 2.0
     cy = (box[1] + box[3]) / 2.0
-    col = min(2, max(0, int(math.floor(3.0 * cx / width))))
-    row = min(2, max(0, int(math.floor(3.0 * cy / height))))
+    col = min(2, max(0, math.floor(3.0 * cx / width)))
+    row = min(2, max(0, math.floor(3.0 * cy / height)))
     return f"{ROWS[row]} {COLUMNS[col]}"
 
 
@@ -142,7 +174,10 @@ def category_of(word: str) -> str | None:
 
 def find_categories(text: str) -> list[Mention]:
     """Every category word in the text, in order, folded to its canonical name."""
-    return [Mention(_WORD_TO_CATEGORY[m.group(1).lower()], m.start(), m.end()) for m in _CATEGORY_RE.finditer(text)]
+    return [
+        Mention(_WORD_TO_CATEGORY[fold(m.group(1))], m.start(), m.end())
+        for m in scan(_CATEGORY_RE, _CATEGORY_RE_LOWER, text)
+    ]
 
 
 # Position phrases. Two-word cells come first in the alternation so that "top left" wins over "top".
@@ -155,11 +190,28 @@ _CELL_RE = re.compile(
     r"\b(?:"
     r"(?P<row>top|upper|bottom|lower|middle|center|centre|central)" + _SEP + r"(?P<col>left|right|center|centre|middle)"
     r"|(?P<side>left|right)(?:" + _SEP + r"hand)?" + _SEP + r"(?:side|edge|part|portion|region|area|half)"
-    r"|(?P<mid>center|centre|central|middle)" + _SEP + r"(?:of" + _SEP + r"the" + _SEP + r"(?:image|scene|picture)|" + _REGION + r")"
-    r"|(?P<edge>top|upper|bottom|lower)" + _SEP + r"(?:of" + _SEP + r"the" + _SEP + r"(?:image|scene|picture)|" + _REGION + r")"
+    r"|(?P<mid>center|centre|central|middle)"
+    + _SEP
+    + r"(?:of"
+    + _SEP
+    + r"the"
+    + _SEP
+    + r"(?:image|scene|picture)|"
+    + _REGION
+    + r")"
+    r"|(?P<edge>top|upper|bottom|lower)"
+    + _SEP
+    + r"(?:of"
+    + _SEP
+    + r"the"
+    + _SEP
+    + r"(?:image|scene|picture)|"
+    + _REGION
+    + r")"
     r")\b",
     re.IGNORECASE,
 )
+_CELL_RE_LOWER = lowercase_twin(_CELL_RE)
 
 
 def find_cells(text: str) -> list[Mention]:
@@ -171,17 +223,17 @@ def find_cells(text: str) -> list[Mention]:
     image`` = middle center; ``top part``, ``bottom of the image`` = top / bottom center.
     """
     found = []
-    for m in _CELL_RE.finditer(text):
+    for m in scan(_CELL_RE, _CELL_RE_LOWER, text):
         if m.group("row"):
-            row = _ROW_WORDS[m.group("row").lower()]
-            col = _COL_WORDS[m.group("col").lower()]
+            row = _ROW_WORDS[fold(m.group("row"))]
+            col = _COL_WORDS[fold(m.group("col"))]
             value = f"{row} {col}"
         elif m.group("side"):
-            value = f"middle {m.group('side').lower()}"
+            value = f"middle {fold(m.group('side'))}"
         elif m.group("mid"):
             value = "middle center"
         else:
-            value = f"{_ROW_WORDS[m.group('edge').lower()]} center"
+            value = f"{_ROW_WORDS[fold(m.group('edge'))]} center"
         found.append(Mention(value, m.start(), m.end()))
     return found
 
@@ -190,6 +242,7 @@ _SIZE_RE = re.compile(
     r"\b(?P<very>very[\s-]+)?(?P<size>small|large|medium|tiny|huge|mid)(?:[\s-]*sized)?\b",
     re.IGNORECASE,
 )
+_SIZE_RE_LOWER = lowercase_twin(_SIZE_RE)
 _SIZE_CANONICAL = {"small": "small", "large": "large", "medium": "medium", "mid": "medium", "tiny": "very small",
                    "huge": "very large"}  # fmt: skip
 
@@ -198,9 +251,9 @@ def find_sizes(text: str) -> list[Mention]:
     """Every size word in the text: very small, small, medium (mid-sized), large, very large
     (tiny = very small, huge = very large)."""
     found = []
-    for m in _SIZE_RE.finditer(text):
-        size = m.group("size").lower()
-        if size == "mid" and not m.group(0).lower().endswith("sized"):
+    for m in scan(_SIZE_RE, _SIZE_RE_LOWER, text):
+        size = fold(m.group("size"))
+        if size == "mid" and not fold(m.group(0)).endswith("sized"):
             continue
         word = _SIZE_CANONICAL[size]
         if m.group("very") and word in ("small", "large"):
@@ -212,13 +265,14 @@ def find_sizes(text: str) -> list[Mention]:
 _SHAPE_RE = re.compile(
     r"\b(?:(?:approximately|roughly|nearly|almost)[\s-]+)?(?P<shape>wide|square|tall|elongated)\b", re.IGNORECASE
 )
+_SHAPE_RE_LOWER = lowercase_twin(_SHAPE_RE)
 
 
 def find_shapes(text: str) -> list[Mention]:
     """Every shape word: wide, (approximately) square, tall."""
     found = []
-    for m in _SHAPE_RE.finditer(text):
-        shape = m.group("shape").lower()
+    for m in scan(_SHAPE_RE, _SHAPE_RE_LOWER, text):
+        shape = fold(m.group("shape"))
         if shape == "elongated":
             continue  # says nothing about the axis
         found.append(Mention(shape, m.start(), m.end()))
@@ -232,6 +286,7 @@ _RELATION_RE = re.compile(
     r"(?P<b>" + _CATEGORY_ALTERNATION + r")\b",
     re.IGNORECASE,
 )
+_RELATION_RE_LOWER = lowercase_twin(_RELATION_RE)
 
 
 class Relation(NamedTuple):
@@ -246,10 +301,10 @@ def find_relations(text: str) -> list[Relation]:
     """Relation sentences such as ``The ship is far from the harbor.``; near = near / close to /
     next to, far = far (away) from / distant from. The pair is unordered."""
     found = []
-    for m in _RELATION_RE.finditer(text):
-        a = _WORD_TO_CATEGORY[m.group("a").lower()]
-        b = _WORD_TO_CATEGORY[m.group("b").lower()]
-        rel = m.group("rel").lower()
+    for m in scan(_RELATION_RE, _RELATION_RE_LOWER, text):
+        a = _WORD_TO_CATEGORY[fold(m.group("a"))]
+        b = _WORD_TO_CATEGORY[fold(m.group("b"))]
+        rel = fold(m.group("rel"))
         word = "far" if rel.startswith(("far", "distant")) else "near"
         first, second = sorted((a, b))
         found.append(Relation(first, second, word))
