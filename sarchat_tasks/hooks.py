@@ -20,9 +20,8 @@ from typing import Any
 from lmms_eval.api.filter import Filter
 
 from sarchat_tasks.prepared import PreparedSet, bundled_sample
-from sarchat_tasks.scoring import pooled_accuracy, score_sample, share_of_samples, table_record, task_score
+from sarchat_tasks.scoring import pooled_accuracy, sample_metrics, share_of_samples, task_score
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
-from sarchat_tasks.utils.vocabulary import CATEGORIES
 
 __all__ = [
     "BoxConventionFilter",
@@ -57,16 +56,9 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     """Score one response: the task's columns, its Table 3 record for ``avg_score`` and for its
     category's ``category_<name>``, and whether nothing in it could be read."""
-    task = doc["task"]
     response = results[0] if results else ""
-    scored = score_sample(task, doc["subset"], response, json.loads(doc["reference"]), doc["width"], doc["height"])
-    out: dict[str, Any] = dict(scored["columns"])
-    record = table_record(task, scored["columns"])
-    out["avg_score"] = record
-    out["parse_failure_rate"] = scored["parse_failure"]
-    for category in CATEGORIES:
-        out[f"category_{category}"] = record if doc["category"] == category else None
-    return out
+    reference = json.loads(doc["reference"])
+    return sample_metrics(doc["task"], doc["subset"], doc["category"], response, reference, doc["width"], doc["height"])
 
 
 class BoxConventionFilter(Filter):

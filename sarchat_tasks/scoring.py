@@ -380,29 +380,51 @@ def average_score(task_scores: Mapping[str, float | None], sizes: Mapping[str, i
     return value if math.isfinite(value) else None
 
 
+def sample_metrics(
+    task: str,
+    subset: str,
+    category: str | None,
+    response: Any,
+    reference: Mapping[str, Any],
+    width: int,
+    height: int,
+    conventions: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Every metric's per-sample value, as the lmms-eval hook logs it: the task's columns, the
+    sample's Table 3 record under ``avg_score`` and under its category's ``category_<name>``
+    (None under the others), and ``parse_failure_rate`` (0 or 1)."""
+    scored = score_sample(task, subset, response, reference, width, height, conventions)
+    out: dict[str, Any] = dict(scored["columns"])
+    record = table_record(task, scored["columns"])
+    out["avg_score"] = record
+    out["parse_failure_rate"] = scored["parse_failure"]
+    for name in CATEGORIES:
+        out[f"category_{name}"] = record if category == name else None
+    return out
+
+
+def aggregate_metrics(task: str, samples: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """A task's metrics over per-sample values from ``sample_metrics``, as the task YAML's
+    aggregations compute them."""
+    metrics: dict[str, Any] = {c.name: column_score(c.name, [s[c.name] for s in samples]) for c in TASK_COLUMNS[task]}
+    metrics["avg_score"] = task_score(s["avg_score"] for s in samples)
+    metrics["parse_failure_rate"] = share_of_samples(s["parse_failure_rate"] for s in samples)
+    for name in CATEGORIES:
+        metrics[f"category_{name}"] = task_score(s[f"category_{name}"] for s in samples)
+    return metrics
+
+
 def score_records(
     task: str,
     samples: Iterable[tuple[str, Any, Mapping[str, Any], int, int, str | None]],
     conventions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Score (subset, response, reference, width, height, category) tuples of one task and return
-    every metric: the columns, ``avg_score``, ``parse_failure_rate`` and ``category_<name>``."""
-    per_column: dict[str, list] = {c.name: [] for c in TASK_COLUMNS[task]}
-    records, failures = [], []
-    per_category: dict[str, list] = {c: [] for c in CATEGORIES}
-    for subset, response, reference, width, height, category in samples:
-        scored = score_sample(task, subset, response, reference, width, height, conventions)
-        for name, value in scored["columns"].items():
-            per_column[name].append(value)
-        record = table_record(task, scored["columns"])
-        records.append(record)
-        failures.append(scored["parse_failure"])
-        if category in per_category:
-            per_category[category].append(record)
-    metrics: dict[str, Any] = {name: column_score(name, values) for name, values in per_column.items()}
-    metrics["avg_score"] = task_score(records)
-    metrics["parse_failure_rate"] = share_of_samples(failures)
-    for category, category_records in per_category.items():
-        metrics[f"category_{category}"] = task_score(category_records)
-    metrics["samples"] = len(records)
+    every metric, with the number of samples under ``samples``."""
+    values = [
+        sample_metrics(task, subset, category, response, reference, width, height, conventions)
+        for subset, response, reference, width, height, category in samples
+    ]
+    metrics = aggregate_metrics(task, values)
+    metrics["samples"] = len(values)
     return metrics

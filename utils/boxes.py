@@ -50,7 +50,7 @@ _N = r"\s*(" + _NUM + r")\s*"
 _LIST_ITEM = r"\[[^\[\]<>{}]*\]"
 _BOX_RE = re.compile(
     # native: {<x1><y1><x2><y2>}
-    r"(?P<native>\{?\s*<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*\}?)"
+    r"(?P<native>(?:\{\s*)?<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*<" + _N + r">\s*\}?)"
     # qwen: <|box_start|>(x1,y1),(x2,y2)<|box_end|>, the tags are special tokens that decoders often drop
     r"|(?P<qwen>(?:<\|box_start\|>\s*)?\("
     + _N

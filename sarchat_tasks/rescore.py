@@ -1,0 +1,192 @@
+"""``sarchat rescore``: recompute every metric from lmms-eval sample logs, without the model.
+
+For a metric fix, or to read a model's boxes under another coordinate convention
+(``--conventions list=unit``), the logged responses are scored again against the prepared rows
+they were asked about (``doc_id`` = row index; the row's image and answer must match the log's
+``input_media`` and ``target``, so a log is never scored against the wrong data). The output is
+lmms-eval's own layout, ``OUT/<run>/<date>_results.json`` plus one ``<date>_samples_<task>.jsonl``
+per task, with a newer ``date``, so ``sarchat report`` reads it like any run and prefers it to the
+original. The results record what was rescored, from where, and with which conventions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sarchat_tasks import __version__, scoring
+from sarchat_tasks.prepared import PreparedSetError
+from sarchat_tasks.run_logs import (
+    RunFile,
+    RunLogError,
+    TaskRun,
+    installed_versions,
+    lmms_task_name,
+    load_runs,
+    read_rows,
+    response_text,
+    rows_file,
+    sample_image,
+)
+from sarchat_tasks.scoring import TASKS, average_score
+from sarchat_tasks.utils.boxes import BoxConventions
+
+
+class RescoreError(ValueError):
+    """A sample log that cannot be rescored; the message names the file and the document."""
+
+
+def sample_metrics(
+    task: str, row: dict[str, Any], response: str, conventions: BoxConventions | None = None
+) -> dict[str, Any]:
+    """The per-sample values ``hooks.process_results`` logs, for one prepared row and response."""
+    return scoring.sample_metrics(
+        task, row["subset"], row["category"], response, json.loads(row["reference"]), row["width"], row["height"],
+        conventions,
+    )  # fmt: skip
+
+
+aggregate = scoring.aggregate_metrics
+
+
+def rescore_task(
+    task_run: TaskRun, data: Path | None = None, conventions: BoxConventions | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Rescore one task's sample log: returns (metrics, rescored log records)."""
+    log = task_run.samples()
+    path = rows_file(task_run, data)
+    try:
+        rows = read_rows(path)
+    except PreparedSetError as exc:
+        raise RescoreError(f"{exc} (pass --data with the prepared set the run used)") from exc
+    records = []
+    for sample in log:
+        doc_id = int(sample["doc_id"])
+        where = f"{task_run.samples_path} doc {doc_id}"
+        if not 0 <= doc_id < len(rows):
+            raise RescoreError(f"{where}: {path} has only {len(rows)} rows; pass --data with the set the run used")
+        row = rows[doc_id]
+        image = sample_image(sample, task_run.task)
+        if "input_media" in sample and image != row["image"]:
+            raise RescoreError(f"{where}: logged image {image!r} but row {doc_id} of {path} is {row['image']!r}")
+        if "target" in sample and sample["target"] != row["answer"]:
+            raise RescoreError(f"{where}: the logged target differs from row {doc_id} of {path}")
+        rescored = dict(sample)
+        rescored.update(sample_metrics(task_run.task, row, response_text(sample), conventions))
+        records.append(rescored)
+    return aggregate(task_run.task, records), records
+
+
+def _metric_block(old: dict[str, Any], metrics: dict[str, Any], filter_name: str) -> dict[str, Any]:
+    block = {"alias": old.get("alias")} if "alias" in old else {}
+    for name, value in metrics.items():
+        block[f"{name},{filter_name}"] = value
+        block[f"{name}_stderr,{filter_name}"] = "N/A"
+    return block
+
+
+def rescore_run(
+    run: RunFile, out: Path, data: Path | None = None, conventions: BoxConventions | None = None, spec: str = ""
+) -> Path:
+    """Rescore every task of one results file that has a sample log; write lmms-eval's layout
+    into ``out`` and return the new results file. Raises ``RescoreError`` if no task can be."""
+    rescored: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    skipped = []
+    for task, task_run in run.tasks.items():
+        if task_run.samples_path is None:
+            skipped.append(task)
+            continue
+        rescored[task] = rescore_task(task_run, data, conventions)
+    if not rescored:
+        raise RescoreError(f"{run.path}: no sample logs to rescore (the run needs --log_samples)")
+    raw = copy.deepcopy(run.raw)
+    now, date = _run_date(run)
+    installed = installed_versions()
+    for task in skipped:  # a task without a log cannot be rescored: leave it out, do not copy old numbers
+        raw["results"].pop(lmms_task_name(task), None)
+        for key in ("versions", "n-samples", "configs", "n-shot", "higher_is_better", "task_hashes"):
+            if isinstance(raw.get(key), dict):
+                raw[key].pop(lmms_task_name(task), None)
+    for task, (metrics, _) in rescored.items():
+        name = lmms_task_name(task)
+        raw["results"][name] = _metric_block(raw["results"][name], metrics, run.tasks[task].filter)
+        raw.setdefault("versions", {})[name] = installed.get(task, run.tasks[task].version)
+    scores = {t: m["avg_score"] for t, (m, _) in rescored.items()}
+    sizes = {t: len(records) for t, (_, records) in rescored.items()}
+    for group, subtasks in (raw.get("group_subtasks") or {}).items():
+        members = [t for t in TASKS if lmms_task_name(t) in subtasks and t in rescored]
+        if group in raw["results"]:
+            value = average_score({t: scores[t] for t in members}, sizes)
+            block = {"avg_score,none": value, "avg_score_stderr,none": "N/A", "alias": group}
+            raw["results"][group] = block
+            if isinstance(raw.get("groups"), dict) and group in raw["groups"]:
+                raw["groups"][group] = dict(block)
+    raw["date"] = date
+    raw["sarchat_rescore"] = {
+        "source": str(run.path),
+        "data": str(data) if data else None,
+        "conventions": spec,
+        "skipped_tasks": skipped,
+        "sarchat_version": __version__,
+        "time": now.isoformat(timespec="seconds"),
+    }
+    target = Path(out) / f"{run.path.parent.name}_{run.path.name[: -len('_results.json')]}"
+    target.mkdir(parents=True, exist_ok=True)
+    results = target / f"{date}_results.json"
+    results.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
+    for task, (_, records) in rescored.items():
+        with open(target / f"{date}_samples_{lmms_task_name(task)}.jsonl", "w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, default=str) + "\n")
+    return results
+
+
+def _run_date(run: RunFile) -> tuple[datetime, str]:
+    """Now, in the time zone lmms-eval wrote the source's ``date`` in (its ``--timezone``), and
+    never earlier than that date: the rescored results must sort after the run they replace."""
+    zone = ((run.raw.get("config") or {}).get("resolved_cli_args") or {}).get("timezone")
+    try:
+        now = datetime.now(ZoneInfo(zone)) if zone else datetime.now()
+    except (ZoneInfoNotFoundError, ValueError):
+        now = datetime.now()
+    date = now.strftime("%Y%m%d_%H%M%S")
+    if re.fullmatch(r"\d{8}_\d{6}", run.date) and date <= run.date:
+        date = (datetime.strptime(run.date, "%Y%m%d_%H%M%S") + timedelta(seconds=1)).strftime("%Y%m%d_%H%M%S")
+    return now, date
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval output folders or results files")
+    parser.add_argument(
+        "--data", type=Path, help="the prepared set the runs used (default: the one their config names)"
+    )
+    parser.add_argument("--conventions", default="", help="box conventions, e.g. 'list=unit,json=norm1000'")
+    parser.add_argument("--out", type=Path, default=Path("rescored"), help="output folder (default ./rescored)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        conventions = BoxConventions.parse(args.conventions)
+        runs = load_runs(args.runs)
+    except (RunLogError, ValueError) as exc:
+        print(f"sarchat rescore: error: {exc}", file=sys.stderr)
+        return 2
+    status = 0
+    for run_file in runs:
+        try:
+            written = rescore_run(run_file, args.out, args.data, conventions, args.conventions)
+        except (RescoreError, RunLogError, PreparedSetError, OSError) as exc:
+            print(f"sarchat rescore: error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        skipped = json.loads(written.read_text(encoding="utf-8"))["sarchat_rescore"]["skipped_tasks"]
+        note = f" (no sample log, left out: {', '.join(skipped)})" if skipped else ""
+        print(f"{run_file.path} -> {written}{note}")
+    return status
