@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks import __version__
+from sarchat_tasks.lite import LITE_SUFFIX, select_lite
 from sarchat_tasks.official import OfficialFormatError, read_official_file, task_of_file, task_of_question
 from sarchat_tasks.prepared import (
     FORMAT_NAME,
@@ -191,6 +192,9 @@ def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: b
                 "longest_reference_tokens": longest,
                 "max_new_tokens": budgets[task],
             }
+            lite = select_lite(rows[task])  # the fixed lite subset (sarchat_tasks.lite, docs/LITE.md)
+            write_rows(staging / ROWS_DIR / f"{task}{LITE_SUFFIX}.parquet", lite)
+            tasks[task].update(lite_rows=len(lite), lite_file=f"{ROWS_DIR}/{task}{LITE_SUFFIX}.parquet")
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,

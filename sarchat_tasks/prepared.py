@@ -197,10 +197,19 @@ class _TaskYamlLoader(yaml.SafeLoader):
 _TaskYamlLoader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
 
 
-def read_task_yaml(path: Path) -> dict[str, Any]:
-    """A task YAML as plain data (``!function`` tags left as their dotted names)."""
+def read_task_yaml(path: Path, *, resolve_includes: bool = False) -> dict[str, Any]:
+    """A task YAML as plain data (``!function`` tags left as their dotted names); with
+    ``resolve_includes``, merged over the files it includes, as lmms-eval merges them."""
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_TaskYamlLoader) or {}
+        config = yaml.load(handle, Loader=_TaskYamlLoader) or {}  # a SafeLoader subclass
+    if not resolve_includes or "include" not in config:
+        return config
+    includes = config.pop("include")
+    merged: dict[str, Any] = {}
+    for included in [includes] if isinstance(includes, str) else includes:
+        merged.update(read_task_yaml(Path(path).parent / included, resolve_includes=True))
+    merged.update(config)
+    return merged
 
 
 class _FunctionTag(str):
@@ -242,7 +251,7 @@ def write_task_folder(root: Path, budgets: dict[str, int] | None = None) -> Path
     for source in sorted(packaged_task_folder().rglob("*.yaml")):
         if "sample" in source.relative_to(packaged_task_folder()).parts:
             continue
-        config = read_task_yaml(source)
+        config = read_task_yaml(source, resolve_includes=True)
         if "group" in config and "task" in config and isinstance(config["task"], list):
             (target / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
             continue

@@ -1,0 +1,438 @@
+"""``sarchat export-upstream DIR --hub-id ORG/NAME``: the suite as an lmms-eval task folder.
+
+lmms-eval's own tasks live in ``lmms_eval/tasks/<name>/`` (``_default_template_yaml``, one YAML per
+task, ``utils.py``), load their data from the Hugging Face hub, and may depend on nothing outside
+lmms-eval. This command writes that folder from the packaged suite, so there is one source of
+truth and nothing is copied by hand:
+
+* ``utils.py`` is the concatenated source of ``sarchat_tasks/utils/*.py``, the scoring half of
+  ``sarchat_tasks/scoring.py`` and the lmms-eval hooks of ``sarchat_tasks/hooks.py``, with the
+  imports between them removed, then formatted the way lmms-eval is (isort, black line length 240);
+* the YAMLs are the packaged ones with ``sarchat_tasks.hooks.X`` rewritten to ``utils.X``, the local
+  Parquet rows replaced by ``dataset_path: ORG/NAME`` with one dataset config per rows file
+  (``counting``, ``counting_lite``, ...), and the prepared-set check (``process_docs``) dropped;
+* images come from the hub dataset's ``image`` column (an ``Image`` feature), so the exported
+  ``doc_to_visual`` is ``[doc["image"].convert("RGB")]``.
+
+Formatting needs black and isort (``pip install black isort``), as lmms-eval's own lint does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sarchat_tasks import __version__
+from sarchat_tasks.prepared import ROW_COLUMNS, packaged_task_folder, read_task_yaml
+from sarchat_tasks.scoring import TASK_COLUMNS, TASKS
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+# Source modules of utils.py, in dependency order, and the top-level names each contributes
+# (None: all of them). The scoring module's reference parsing runs at prepare time, not in lmms-eval.
+SCORING_EXCLUDED = frozenset({"ReferenceError", "parse_reference", "_reference_boxes", "_check_inside",
+                              "_question_category", "primary_category", "average_score", "score_records"})  # fmt: skip
+HOOK_FUNCTIONS = ("doc_to_text", "doc_to_target", "process_results", "BoxConventionFilter")
+HOOKS_PREFIX = "sarchat_tasks.hooks."
+TEMPLATE = "_default_template_yaml"
+HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+PAPER = "SARChat-Bench-2M: A Multi-Task Vision-Language Benchmark for SAR Image Interpretation"
+ARXIV = "2502.08168"
+
+DOC_TO_VISUAL_SOURCE = '''
+def doc_to_visual(doc):
+    """The record's SAR image as RGB (the hub dataset's ``image`` column is an Image feature)."""
+    return [doc["image"].convert("RGB")]
+'''
+
+
+class ExportError(RuntimeError):
+    """The packaged suite cannot be exported as it is; the message says what to fix."""
+
+
+def _utils_folder() -> Path:
+    """``sarchat_tasks.utils`` as installed (the repository's top-level ``utils/``)."""
+    from sarchat_tasks import utils
+
+    return Path(utils.__file__).resolve().parent
+
+
+def source_modules() -> list[tuple[Path, frozenset[str] | None, frozenset[str]]]:
+    """(file, names to keep or None for all, names to drop) for every module utils.py is made of."""
+    utils = _utils_folder()
+    return [
+        (utils / "vocabulary.py", None, frozenset()),
+        (utils / "boxes.py", None, frozenset()),
+        (utils / "matching.py", None, frozenset()),
+        (utils / "answers.py", None, frozenset()),
+        (PACKAGE_ROOT / "scoring.py", None, SCORING_EXCLUDED),
+        (PACKAGE_ROOT / "hooks.py", frozenset(HOOK_FUNCTIONS), frozenset()),
+    ]
+
+
+def _is_internal(node: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level > 0 or (node.module or "").split(".")[0] in ("sarchat_tasks", "__future__")
+    return any(alias.name.split(".")[0] == "sarchat_tasks" for alias in node.names)
+
+
+def _defined_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def quote_signature_annotations(source: str) -> str:
+    """The source with every function annotation written as a string.
+
+    Why: lmms-eval loads a task's utils.py with ``exec_module`` without registering it in
+    ``sys.modules``, and ``dataclasses`` then fails on string annotations in a class body; so the
+    export cannot use ``from __future__ import annotations`` and quotes the annotations that may
+    name a class not yet defined (signatures) instead, leaving class-body annotations evaluated.
+    """
+    tree = ast.parse(source)
+    spans: list[tuple[int, int, int, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            annotated = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            nodes = [a.annotation for a in annotated if a is not None and a.annotation is not None]
+            nodes += [node.returns] if node.returns is not None else []
+            for annotation in nodes:
+                if not (isinstance(annotation, ast.Constant) and isinstance(annotation.value, str)):
+                    spans.append(
+                        (annotation.lineno, annotation.col_offset, annotation.end_lineno, annotation.end_col_offset)
+                    )
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line.encode("utf-8")))
+    data = source.encode("utf-8")
+    for start_line, start_col, end_line, end_col in sorted(spans, reverse=True):
+        start, end = offsets[start_line - 1] + start_col, offsets[end_line - 1] + end_col
+        text = " ".join(data[start:end].decode("utf-8").split())
+        quoted = '"' + text + '"' if '"' not in text else repr(text)
+        data = data[:start] + quoted.encode("utf-8") + data[end:]
+    return data.decode("utf-8")
+
+
+def module_body(path: Path, keep: frozenset[str] | None, drop: frozenset[str]) -> tuple[str, list[str]]:
+    """A module's code without its docstring and imports (returned apart) and without the
+    top-level definitions not wanted; its docstring becomes a comment block."""
+    source = quote_signature_annotations(path.read_text(encoding="utf-8"))
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    removed: set[int] = set()  # 0-based line numbers
+    imports: list[str] = []
+    # A module taken in part keeps only its origin: its docstring describes the whole module.
+    docstring = ast.get_docstring(tree, clean=True) or "" if keep is None else ""
+    for index, node in enumerate(tree.body):
+        span = range(_first_line(node) - 1, node.end_lineno)
+        if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            removed.update(span)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            removed.update(span)
+            if not _is_internal(node):
+                imports.append(ast.get_source_segment(source, node) or "")
+        else:
+            names = _defined_names(node)
+            unwanted = (keep is not None and not (names & keep)) or bool(names & drop)
+            if keep is not None and not names:
+                unwanted = True  # module-level statements of a module taken in part
+            if unwanted:
+                removed.update(span)
+                line = span.start - 1  # the comment lines directly above belong to it
+                while line >= 0 and lines[line].lstrip().startswith("#") and not lines[line].startswith("# ---"):
+                    removed.add(line)
+                    line -= 1
+    kept = [line for number, line in enumerate(lines) if number not in removed]
+    origin = f"sarchat_tasks/utils/{path.name}" if path.parent == _utils_folder() else f"sarchat_tasks/{path.name}"
+    header = [f"# {'-' * 98}", f"# From {origin}"]
+    header += [f"# {line}".rstrip() for line in docstring.splitlines()] + [f"# {'-' * 98}"]
+    body = "\n".join(header + kept).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n\n", body), imports
+
+
+def _check_names(parts: list[tuple[Path, str]]) -> None:
+    seen: dict[str, Path] = {}
+    for path, body in parts:
+        for node in ast.parse(body).body:
+            for name in _defined_names(node):
+                if name in seen and seen[name] != path:
+                    raise ExportError(f"{name} is defined in both {seen[name]} and {path}; rename one to export")
+                seen[name] = path
+
+
+def utils_source(hub_id: str) -> str:
+    """The self-contained utils.py, formatted with isort and black (line length 240)."""
+    bodies: list[tuple[Path, str]] = []
+    imports: list[str] = []
+    for path, keep, drop in source_modules():
+        body, module_imports = module_body(path, keep, drop)
+        bodies.append((path, body))
+        imports.extend(module_imports)
+    bodies.append((Path("doc_to_visual"), DOC_TO_VISUAL_SOURCE.strip("\n")))
+    _check_names(bodies)
+    header = (
+        f'"""SARChat-Bench (arXiv {ARXIV}) for lmms-eval: prompts, images, scoring and aggregation.\n\n'
+        f"Generated by `sarchat export-upstream` (sarchat-bench {__version__}) from the sarchat-bench package\n"
+        f"source; regenerate rather than edit. Data: the Hugging Face dataset {hub_id}.\n"
+        '"""'
+    )
+    text = "\n\n".join([header, "\n".join(dict.fromkeys(imports)), *(body for _, body in bodies)]) + "\n"
+    text = text.replace("!function " + HOOKS_PREFIX, "!function utils.")  # examples in docstrings
+    return format_python(text)
+
+
+def format_python(text: str) -> str:
+    """isort (profile black) then black, both at lmms-eval's line length of 240."""
+    try:
+        import black
+        import isort
+    except ImportError as exc:
+        raise ExportError(
+            f"export-upstream formats utils.py as lmms-eval does: pip install black isort ({exc})"
+        ) from exc
+    text = isort.code(text, profile="black", line_length=240)
+    return black.format_str(text, mode=black.Mode(line_length=240))
+
+
+# ---------------------------------------------------------------------------------------------
+# YAMLs
+# ---------------------------------------------------------------------------------------------
+
+
+class _Function(str):
+    """A string written back as ``!function name``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes ``_Function`` strings as ``!function`` tags."""
+
+
+_Dumper.add_representer(_Function, lambda dumper, data: dumper.represent_scalar("!function", str(data)))
+
+
+def _upstream_value(value: Any) -> Any:
+    """A packaged YAML value with hook references rewritten to the exported utils.py."""
+    if isinstance(value, dict):
+        return {key: _upstream_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_upstream_value(item) for item in value]
+    if isinstance(value, str) and value.startswith(HOOKS_PREFIX):
+        return _Function("utils." + value[len(HOOKS_PREFIX) :])
+    if isinstance(value, str) and value.startswith("sarchat_tasks."):
+        raise ExportError(f"{value} is not in sarchat_tasks.hooks; export only knows the hooks module")
+    return value
+
+
+def template_yaml(hub_id: str) -> str:
+    """The packaged shared template with the hub dataset and the exported hooks."""
+    text = (packaged_task_folder() / TEMPLATE).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    body = [line for line in lines if not line.startswith("#") and not line.startswith("process_docs:")]
+    body = [line.replace("!function " + HOOKS_PREFIX, "!function utils.") for line in body]
+    body = [f"dataset_path: {hub_id}" if line.startswith("dataset_path:") else line for line in body]
+    header = [
+        f"# SARChat-Bench (arXiv {ARXIV}): settings shared by every task. Each task YAML includes this file",
+        "# and sets its task name, its dataset config (dataset_name) and its generation budget. The metric",
+        "# list is the union over the six tasks: a task returns only its own metrics.",
+    ]
+    out = "\n".join(header + body) + "\n"
+    if "sarchat_tasks" in out:
+        raise ExportError(f"{TEMPLATE} names a function outside sarchat_tasks.hooks; cannot export it")
+    return out
+
+
+def _flattened(path: Path) -> dict[str, Any]:
+    """A packaged task YAML merged with the packaged task YAMLs it includes (not the template)."""
+    config = read_task_yaml(path)
+    include = config.pop("include", None)
+    if include is None or include == TEMPLATE:
+        return config
+    includes = [include] if isinstance(include, str) else list(include)
+    merged: dict[str, Any] = {}
+    for name in includes:
+        if name == TEMPLATE:
+            continue
+        merged.update(_flattened(path.parent / name))
+    merged.update(config)
+    return merged
+
+
+def task_yamls() -> dict[str, str]:
+    """File name -> text of every exported task and group YAML, from the packaged ones."""
+    out: dict[str, str] = {}
+    folder = packaged_task_folder()
+    for source in sorted(folder.glob("*.yaml")):
+        config = _flattened(source)
+        if "group" in config:
+            out[source.name] = source.read_text(encoding="utf-8")
+            continue
+        data_files = (config.pop("dataset_kwargs", None) or {}).get("data_files") or {}
+        if "task" not in config or not data_files:
+            continue
+        exported: dict[str, Any] = {"include": TEMPLATE, "task": config.pop("task")}
+        exported["dataset_name"] = Path(next(iter(data_files.values()))).stem
+        config.pop("doc_to_visual", None)
+        config.pop("process_docs", None)
+        exported.update(_upstream_value(config))
+        text = yaml.dump(exported, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=240)
+        out[source.name] = text
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# README
+# ---------------------------------------------------------------------------------------------
+
+
+def readme(hub_id: str, yamls: dict[str, str]) -> str:
+    """The task folder's README: paper, citation, tasks, metrics, dataset layout."""
+    tasks = sorted(yaml.safe_load(t.replace("!function", ""))["task"] for n, t in yamls.items() if "group:" not in t)
+    rows = "\n".join(
+        f"| `sarchat_{task}` | `{task}` | " + ", ".join(f"`{c.name}`" for c in TASK_COLUMNS[task]) + " |"
+        for task in TASKS
+    )
+    lite = ", ".join(f"`{t}`" for t in tasks if t.endswith("_lite"))
+    columns = ", ".join(f"`{c}`" for c in ROW_COLUMNS)
+    return f"""# SARChat-Bench
+
+SARChat-Bench evaluates vision-language models on synthetic aperture radar (SAR) images: six tasks
+(counting, spatial grounding, cross-modal identification, referring, fine-grained description,
+classification) over the SARDet-100K test images, as defined in
+
+> {PAPER}. Ma et al., 2025. arXiv:{ARXIV}. <https://arxiv.org/abs/{ARXIV}>
+
+The paper publishes no scoring code; these tasks implement its metrics (section 4) rule by rule.
+Generated by `sarchat export-upstream` from sarchat-bench {__version__}; regenerate, do not edit.
+
+## Tasks
+
+Groups: `sarchat` (the six tasks) and `sarchat_lite` (the same tasks on a fixed, stratified 5 %
+subset of each test file, chosen from record ids; tasks {lite}).
+
+| task | dataset config | metrics (Table 3 columns and extras) |
+|---|---|---|
+{rows}
+
+Every task also reports `avg_score` (its task score a_t: the plain mean of its Table 3 columns,
+paper equation 5), `parse_failure_rate` (share of answers in which nothing could be read) and
+`category_<name>` (a_t over the samples of one category). The groups' `avg_score` is paper
+equation 4: task scores weighted by the number of samples.
+
+## Metric notes
+
+- Scores are percentages. Counting-only, abstract position and identification are shares of
+  samples answered correctly; every other column is Acc = TP / (TP + FP + FN) (paper equation 3),
+  pooled over the column's samples, so an image with 40 ships weighs 40 times one with a ship.
+- Boxes are matched one-to-one (an assignment maximising pairs, then IoU) at IoU 0.25 and 0.5;
+  grounding matches only boxes of the same category (IoU 0.5; `_iou25` variants are extras).
+- Boxes are read in every common syntax (`{{<x1><y1><x2><y2>}}`, Qwen2-VL, InternVL, JSON `bbox_2d`,
+  plain lists). A zero-shot model that answers on another coordinate scale is read correctly by
+  adding a filter to the task YAML (`utils.BoxConventionFilter`, e.g. `list: unit` or
+  `qwen: norm1000`); conventions are never guessed from the ground truth.
+- Scoring never raises on model output; an unreadable answer scores as an empty one.
+
+## Dataset
+
+`dataset_path: {hub_id}`, one config per task YAML's `dataset_name`, split `test`. Columns:
+{columns}; `image` is an `Image` feature, `reference` the parsed reference answer as JSON (scoring
+compares against it). Build it from a prepared set (`sarchat prepare`, sarchat-bench):
+
+```python
+from pathlib import Path
+from datasets import Dataset, Image
+root = Path("prepared")
+for rows in sorted((root / "rows").glob("*.parquet")):
+    ds = Dataset.from_parquet(str(rows))
+    ds = ds.map(lambda r: {{"image": str(root / r["image"])}}).cast_column("image", Image())
+    ds.push_to_hub("{hub_id}", config_name=rows.stem, split="test")
+```
+
+## Citation
+
+```bibtex
+@article{{ma2025sarchat,
+  title   = {{{PAPER}}},
+  author  = {{Ma and others}},
+  journal = {{arXiv preprint arXiv:{ARXIV}}},
+  year    = {{2025}}
+}}
+```
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Command
+# ---------------------------------------------------------------------------------------------
+
+
+def export(out: Path, hub_id: str, *, force: bool = False) -> list[Path]:
+    """Write the task folder to ``out``; returns the files written."""
+    if not HUB_ID_RE.match(hub_id):
+        raise ExportError(f"--hub-id must look like ORG/NAME, got {hub_id!r}")
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise ExportError(f"{out} is not empty; pass --force to overwrite the files it would write")
+    yamls = task_yamls()
+    files = {
+        TEMPLATE: template_yaml(hub_id),
+        **yamls,
+        "utils.py": utils_source(hub_id),
+        "README.md": readme(hub_id, yamls),
+    }
+    for name, text in files.items():
+        if name != "README.md" and _depends_on_package(name, text):
+            raise ExportError(f"{name} still depends on sarchat_tasks; the export would not be self-contained")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+        written.append(out / name)
+    return written
+
+
+def _depends_on_package(name: str, text: str) -> bool:
+    """Whether an exported file imports or names a function of this package."""
+    if not name.endswith(".py"):
+        return "sarchat_tasks." in text
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and _is_internal(node):
+            return True
+    return False
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", type=Path, help="task folder to write, e.g. lmms-eval/lmms_eval/tasks/sarchat")
+    parser.add_argument("--hub-id", required=True, help="Hugging Face dataset holding the rows and images (ORG/NAME)")
+    parser.add_argument("--force", action="store_true", help="overwrite the files in a non-empty folder")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        written = export(args.out, args.hub_id, force=args.force)
+    except ExportError as exc:
+        print(f"sarchat export-upstream: error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    print(f"{len(written)} files -> {Path(args.out).resolve()} (dataset {args.hub_id})")
+    return 0
