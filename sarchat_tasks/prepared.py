@@ -167,7 +167,7 @@ class PreparedSet:
 # Generation budget
 # ---------------------------------------------------------------------------------------------
 
-_TOKEN_RE = re.compile(r"\d|[A-Za-z]+|[^\sA-Za-z\d]")
+TOKEN_RE = re.compile(r"\d|[A-Za-z]+|[^\sA-Za-z\d]")
 BUDGET_MARGIN = 1.25
 BUDGET_SLACK = 16
 
@@ -175,7 +175,7 @@ BUDGET_SLACK = 16
 def estimate_tokens(text: str) -> int:
     """A tokenizer-free upper estimate of an answer's length in tokens: one per digit (Qwen and
     LLaMA tokenizers split digits), one per word, one per punctuation mark."""
-    return len(_TOKEN_RE.findall(text))
+    return len(TOKEN_RE.findall(text))
 
 
 def generation_budget(longest_reference_tokens: int) -> int:

@@ -28,7 +28,7 @@ from sarchat_tasks.utils.answers import (
     stated_count,
 )
 from sarchat_tasks.utils.boxes import parse_boxes
-from sarchat_tasks.utils.matching import MatchResult, match_boxes
+from sarchat_tasks.utils.matching import MatchResult, match_boxes_at
 from sarchat_tasks.utils.vocabulary import CATEGORIES, find_categories, find_relations
 
 TASKS: tuple[str, ...] = ("counting", "grounding", "identification", "referring", "description", "classification")
@@ -203,10 +203,6 @@ def score_sample(
         return _SCORERS[task]("", subset, reference, width, height, conventions)
 
 
-def _applicable(task: str, subset: str) -> list[Column]:
-    return [c for c in TASK_COLUMNS[task] if c.subset is None or c.subset == subset]
-
-
 def _empty_columns(task: str) -> dict[str, Any]:
     return {c.name: None for c in TASK_COLUMNS[task]}
 
@@ -223,14 +219,15 @@ def _score_counting(text, subset, ref, width, height, conventions):
     count = stated if stated is not None else len(boxes)
     columns = _empty_columns("counting")
     columns["counting_only"] = int(count == ref["count"])
-    columns["counting_iou25"] = _as_list(match_boxes(valid, ref["boxes"], 0.25, n_invalid))
-    columns["counting_iou50"] = _as_list(match_boxes(valid, ref["boxes"], 0.5, n_invalid))
+    at25, at50 = match_boxes_at(valid, ref["boxes"], (0.25, 0.5), n_invalid)
+    columns["counting_iou25"] = _as_list(at25)
+    columns["counting_iou50"] = _as_list(at50)
     return {"columns": columns, "parse_failure": int(stated is None and not boxes)}
 
 
-def _match_by_category(predicted, reference_objects, threshold: float) -> MatchResult:
-    """Category-aware matching: boxes only match boxes of the same category; predictions with no
-    category or unusable numbers are false positives."""
+def _match_by_category(predicted, reference_objects, thresholds: tuple[float, ...]) -> tuple[MatchResult, ...]:
+    """Category-aware matching at each threshold: boxes only match boxes of the same category;
+    predictions with no category or unusable numbers are false positives."""
     by_category_pred: dict[str, list] = {}
     unmatched = 0
     for item in predicted:
@@ -241,20 +238,21 @@ def _match_by_category(predicted, reference_objects, threshold: float) -> MatchR
     by_category_ref: dict[str, list] = {}
     for category, box in reference_objects:
         by_category_ref.setdefault(category, []).append(box)
-    total = MatchResult(0, unmatched, 0)
+    totals = [MatchResult(0, unmatched, 0) for _ in thresholds]
     for category in set(by_category_pred) | set(by_category_ref):
-        total = total + match_boxes(by_category_pred.get(category, []), by_category_ref.get(category, []), threshold)
-    return total
+        results = match_boxes_at(by_category_pred.get(category, []), by_category_ref.get(category, []), thresholds)
+        totals = [total + result for total, result in zip(totals, results)]
+    return tuple(totals)
 
 
 def _score_grounding(text, subset, ref, width, height, conventions):
     predicted = categorised_boxes(text, width, height, conventions)
     stated_relations = find_relations(text)
     columns = _empty_columns("grounding")
-    for column in _applicable("grounding", subset):
-        if column.kind == POOLED:
-            threshold = 0.25 if column.name.endswith("_iou25") else 0.5
-            columns[column.name] = _as_list(_match_by_category(predicted, ref["objects"], threshold))
+    if subset in SUBSETS:
+        at25, at50 = _match_by_category(predicted, ref["objects"], (0.25, 0.5))
+        columns[f"grounding_{subset}"] = _as_list(at50)
+        columns[f"grounding_{subset}_iou25"] = _as_list(at25)
     if ref["relations"]:
         first_stated: dict[tuple[str, str], str] = {}
         for rel in stated_relations:
@@ -269,7 +267,8 @@ def _score_identification(text, subset, ref, width, height, conventions):
     stated = stated_attributes(text)
     correct = all(stated[a] == {ref[a]} for a in ATTRIBUTES if ref.get(a) is not None)
     columns = _empty_columns("identification")
-    columns[f"identification_{subset}"] = int(correct)
+    if subset in SUBSETS:
+        columns[f"identification_{subset}"] = int(correct)
     return {"columns": columns, "parse_failure": int(not any(stated.values()))}
 
 
@@ -278,9 +277,10 @@ def _score_referring(text, subset, ref, width, height, conventions):
     valid = [b.coords for b in boxes if b.valid]
     n_invalid = len(boxes) - len(valid)
     columns = _empty_columns("referring")
-    for column in _applicable("referring", subset):
-        threshold = 0.25 if column.name.endswith("_iou25") else 0.5
-        columns[column.name] = _as_list(match_boxes(valid, ref["boxes"], threshold, n_invalid))
+    if subset in SUBSETS:
+        at25, at50 = match_boxes_at(valid, ref["boxes"], (0.25, 0.5), n_invalid)
+        columns[f"referring_{subset}_iou25"] = _as_list(at25)
+        columns[f"referring_{subset}_iou50"] = _as_list(at50)
     return {"columns": columns, "parse_failure": int(not boxes)}
 
 

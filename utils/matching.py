@@ -70,72 +70,65 @@ def match_boxes(
     TP = matched pairs, FP = unmatched predictions, FN = unmatched references.
     ``pairs`` holds (prediction index, reference index).
     """
-    if isinstance(predicted, list) and isinstance(reference, list) and len(predicted) * len(reference) <= _SMALL:
-        small = _match_small(predicted, reference, threshold, n_invalid)
-        if small is not None:
-            return small
+    return match_boxes_at(predicted, reference, (threshold,), n_invalid)[0]
+
+
+def match_boxes_at(
+    predicted: Sequence[Sequence[float]] | np.ndarray,
+    reference: Sequence[Sequence[float]] | np.ndarray,
+    thresholds: Sequence[float],
+    n_invalid: int = 0,
+) -> tuple[MatchResult, ...]:
+    """``match_boxes`` at several thresholds, from one IoU matrix."""
     pred = as_boxes(predicted)
     ref = as_boxes(reference)
     n_pred, n_ref = len(pred), len(ref)
     if n_pred == 0 or n_ref == 0:
-        return MatchResult(0, n_pred + n_invalid, n_ref)
-    iou = box_iou(pred, ref)
-    eligible = iou >= threshold
-    rows = np.flatnonzero(eligible.any(axis=1))
-    cols = np.flatnonzero(eligible.any(axis=0))
-    if len(rows) == 0:
-        return MatchResult(0, n_pred + n_invalid, n_ref)
-    # Each eligible pair is worth more than every IoU sum can add up to, so the assignment
-    # maximises the number of pairs first and their total IoU second.
-    sub_iou = iou[np.ix_(rows, cols)]
-    sub_ok = eligible[np.ix_(rows, cols)]
-    bonus = float(min(len(rows), len(cols)) + 1)
-    weight = np.where(sub_ok, bonus + sub_iou, 0.0)
-    r, c = linear_sum_assignment(weight, maximize=True)
-    keep = sub_ok[r, c]
-    pairs = tuple(zip(rows[r[keep]].tolist(), cols[c[keep]].tolist()))
-    tp = len(pairs)
-    return MatchResult(tp, n_pred - tp + n_invalid, n_ref - tp, pairs)
+        return tuple(MatchResult(0, n_pred + n_invalid, n_ref) for _ in thresholds)
+    iou = _small_iou(pred.tolist(), ref.tolist()) if n_pred * n_ref <= _SMALL else box_iou(pred, ref)
+    return tuple(_match_at(iou, threshold, n_invalid) for threshold in thresholds)
 
 
-# Up to this many prediction-reference pairs, matching runs in plain Python: numpy and scipy cost
-# tens of microseconds a call in overhead, and nearly every SARChat sample is this small.
+# Up to this many prediction-reference pairs the IoU matrix is computed in plain Python: numpy
+# costs microseconds a call in overhead, and nearly every SARChat sample is this small.
 _SMALL = 64
 
 
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    """One IoU, with the same float operations in the same order as ``box_iou``."""
-    area_a = max(a[2] - a[0], 0.0) * max(a[3] - a[1], 0.0)
-    area_b = max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
-    inter = max(min(a[2], b[2]) - max(a[0], b[0]), 0.0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
-    union = area_a + area_b - inter
-    return inter / union if union > 0 else 0.0
+def _small_iou(pred: list[list[float]], ref: list[list[float]]) -> np.ndarray:
+    """``box_iou`` for a few boxes, with the same float operations in the same order."""
+    rows = []
+    for a in pred:
+        area_a = max(a[2] - a[0], 0.0) * max(a[3] - a[1], 0.0)
+        row = []
+        for b in ref:
+            area_b = max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
+            inter = max(min(a[2], b[2]) - max(a[0], b[0]), 0.0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
+            union = area_a + area_b - inter
+            row.append(inter / union if union > 0 else 0.0)
+        rows.append(row)
+    return np.array(rows, dtype=np.float64)
 
 
-def _match_small(predicted: list, reference: list, threshold: float, n_invalid: int) -> MatchResult | None:
-    """``match_boxes`` for small inputs where the answer needs no assignment solver: no eligible
-    pair, or all eligible pairs in one row or one column (then the best of them, when it is
-    unique). Returns None when the general solver is needed, so results never differ."""
-    n_pred, n_ref = len(predicted), len(reference)
-    if n_pred == 0 or n_ref == 0:
+def _match_at(iou: np.ndarray, threshold: float, n_invalid: int) -> MatchResult:
+    n_pred, n_ref = iou.shape
+    eligible = iou >= threshold
+    per_row = eligible.sum(axis=1)
+    per_col = eligible.sum(axis=0)
+    if not per_row.any():
         return MatchResult(0, n_pred + n_invalid, n_ref)
-    for box in (*predicted, *reference):
-        if len(box) != 4:
-            return None  # let as_boxes raise its error
-    eligible = []
-    for i, p in enumerate(predicted):
-        for j, r in enumerate(reference):
-            value = _iou(p, r)
-            if value >= threshold:
-                eligible.append((value, i, j))
-    if not eligible:
-        return MatchResult(0, n_pred + n_invalid, n_ref)
-    rows = {i for _, i, _ in eligible}
-    cols = {j for _, _, j in eligible}
-    if len(rows) > 1 and len(cols) > 1:
-        return None
-    best = max(value for value, _, _ in eligible)
-    winners = [(i, j) for value, i, j in eligible if value == best]
-    if len(winners) > 1:
-        return None  # a tie: the solver's choice decides the pair
-    return MatchResult(1, n_pred - 1 + n_invalid, n_ref - 1, (winners[0],))
+    if per_row.max() <= 1 and per_col.max() <= 1:
+        # No prediction and no reference has two candidates: the eligible pairs are the matching.
+        pairs = tuple((int(i), int(j)) for i, j in zip(*np.nonzero(eligible)))
+    else:
+        rows = np.flatnonzero(per_row)
+        cols = np.flatnonzero(per_col)
+        # Each eligible pair is worth more than every IoU sum can add up to, so the assignment
+        # maximises the number of pairs first and their total IoU second.
+        sub_iou = iou[np.ix_(rows, cols)]
+        sub_ok = eligible[np.ix_(rows, cols)]
+        bonus = float(min(len(rows), len(cols)) + 1)
+        r, c = linear_sum_assignment(np.where(sub_ok, bonus + sub_iou, 0.0), maximize=True)
+        keep = sub_ok[r, c]
+        pairs = tuple(zip(rows[r[keep]].tolist(), cols[c[keep]].tolist()))
+    tp = len(pairs)
+    return MatchResult(tp, n_pred - tp + n_invalid, n_ref - tp, pairs)

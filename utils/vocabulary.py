@@ -72,21 +72,46 @@ def fold(word: str) -> str:
 
 
 def lowercase_twin(pattern: re.Pattern) -> re.Pattern:
-    """The same pattern without IGNORECASE, for text that was lower-cased first.
+    """The same pattern without IGNORECASE and without its leading ``\\b``, for ``scan``.
 
     CPython's ``re`` matches case-insensitively several times slower than case-sensitively, and
     these scans are the scorer's hot path. On ASCII text (``str.lower`` keeps every offset) with a
     pattern whose literals are all lower case, scanning ``text.lower()`` with the twin finds exactly
     the same spans as scanning ``text`` with the original; other text keeps the original pattern.
+    A leading word boundary stops ``re`` from skipping ahead to the characters a match can start
+    with, so the twin leaves it out and ``scan`` checks it instead.
     """
-    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    source = pattern.pattern
+    if source.startswith("\\b"):
+        source = source[2:]
+    return re.compile(source, pattern.flags & ~re.IGNORECASE)
 
 
-def scan(pattern: re.Pattern, twin: re.Pattern, text: str):
-    """``pattern.finditer(text)``, through the lower-case twin when ``text`` is ASCII."""
-    if text.isascii():
-        return twin.finditer(text.lower())
-    return pattern.finditer(text)
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def scan(pattern: re.Pattern, twin: re.Pattern, text: str) -> list[re.Match]:
+    """The matches of ``pattern.finditer(text)``, through the lower-case twin when ``text`` is
+    ASCII. Every vocabulary match starts with a word character, so the leading ``\\b`` holds
+    exactly when the character before the match is not one; a candidate where it fails is
+    skipped and the search resumes one character later, which finds the same leftmost matches."""
+    if not text.isascii():
+        return list(pattern.finditer(text))
+    lower = text.lower()
+    if not pattern.pattern.startswith("\\b"):
+        return list(twin.finditer(lower))
+    found = []
+    position = 0
+    search = twin.search
+    while (m := search(lower, position)) is not None:
+        start = m.start()
+        if start and _is_word_char(lower[start - 1]):
+            position = start + 1
+            continue
+        found.append(m)
+        position = m.end() if m.end() > start else start + 1
+    return found
 
 
 _CATEGORY_RE_LOWER = lowercase_twin(_CATEGORY_RE)
