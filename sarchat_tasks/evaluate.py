@@ -23,6 +23,7 @@ def task_folder(data: Path | None) -> Path:
         return packaged_task_folder()
     prepared = PreparedSet(data)
     manifest = prepared.manifest  # raises with a clear message on a missing or outdated set
+    prepared.validate()
     budgets = {task: info["max_new_tokens"] for task, info in manifest.get("tasks", {}).items()}
     return write_task_folder(prepared.root, budgets)
 

@@ -149,6 +149,22 @@ class PreparedSet:
             _VALIDATED.add(key)
         return dataset
 
+    def validate(self) -> int:
+        """Check every rows file of the set as ``process_docs`` would, before lmms-eval starts:
+        lmms-eval retries a failing task load and then goes on with an exit status of 0, so
+        ``sarchat eval`` stops here instead. Returns the number of rows checked."""
+        import pyarrow.parquet as pq
+
+        checked = 0
+        for rows in sorted((self.root / ROWS_DIR).glob("*.parquet")):
+            try:
+                columns = pq.read_table(rows, columns=["id", "image", "reference"]).to_pydict()
+            except Exception as exc:  # pyarrow raises several kinds on a damaged file
+                raise PreparedSetError(f"{rows}: unreadable rows file: {exc}") from exc
+            self.validate_rows(columns)
+            checked += len(columns["id"])
+        return checked
+
     def validate_rows(self, columns: dict[str, list]) -> None:
         """Raise ``PreparedSetError`` naming the first record whose reference or image is unusable."""
         checked: dict[str, str | None] = {}
