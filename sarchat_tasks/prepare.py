@@ -11,6 +11,7 @@ to a staging folder inside it.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -47,23 +48,33 @@ def resolve_image(image: str, images_root: Path) -> Path:
 
     A relative path is taken under the root and must stay inside it. An absolute path (the
     original files name images on their authors' machines) is used when it lies under the root,
-    else its longest tail that exists under the root is used. Nothing outside the root is read.
+    else its longest tail that exists under the root is used. Containment is checked on the
+    normalised path, not the resolved one, so an image folder that is a symbolic link to another
+    disk is still inside the root; ``..`` cannot leave it. Nothing outside the root is read.
     """
-    root = images_root.resolve()
-    path = Path(image.replace("\\", "/"))
-    if not path.is_absolute():
-        candidate = (root / path).resolve()
-        if not candidate.is_relative_to(root):
+    return _resolve_image(image, os.path.abspath(images_root))
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # identification alone has about 15 records per image
+def _resolve_image(image: str, root: str) -> Path:
+    path = image.replace("\\", "/")
+    if not os.path.isabs(path):
+        candidate = os.path.normpath(os.path.join(root, path))
+        if not _inside(candidate, root):
             raise PrepareError(f"image path {image!r} escapes the images root {root}")
-        return candidate
-    resolved = path.resolve()
-    if resolved.is_relative_to(root):
-        return resolved
-    parts = path.parts[1:]
+        return Path(candidate)
+    normal = os.path.normpath(path)
+    if _inside(normal, root):
+        return Path(normal)
+    parts = Path(normal).parts[1:]
     for start in range(len(parts)):
-        candidate = (root / Path(*parts[start:])).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
-            return candidate
+        candidate = os.path.join(root, *parts[start:])
+        if os.path.isfile(candidate):
+            return Path(candidate)
     raise PrepareError(f"image path {image!r} lies outside the images root {root} and no tail of it exists there")
 
 
@@ -99,7 +110,7 @@ def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     images: dict[str, Path] = {}
     sizes: dict[Path, tuple[int, int]] = {}
-    root = images_root.resolve()
+    root = Path(os.path.abspath(images_root))
     for source in sources:
         file_task, file_subset = task_of_file(source)
         try:

@@ -149,6 +149,9 @@ def test_description_items_pair_categories_with_cells_by_clause():
         ("ship", "top left"), ("car", "bottom right")]  # fmt: skip
     assert description_items("Two ships, one in the top left and one in the bottom right.") == [("ship", "top left")]
     assert description_items("A bridge. Nothing else.") == [("bridge", None)]
+    # a clause opening with "A" after an unpunctuated one starts a new clause
+    run_on = "A ship is visible in the top left portion of the image A car is visible"
+    assert description_items(run_on) == [("ship", "top left"), ("car", None)]
 
 
 def test_stated_attributes_collect_distinct_values():

@@ -148,3 +148,12 @@ def test_outdated_prepared_set_is_refused(tmp_path, official_set):
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(PreparedSetError, match="format version 0"):
         PreparedSet(out).manifest  # noqa: B018
+
+
+def test_symlinked_image_folder_stays_inside_the_root(tmp_path):
+    files, root = write_official_fixture(tmp_path / "src")
+    elsewhere = tmp_path / "other_disk"
+    (root / "images").rename(elsewhere)
+    (root / "images").symlink_to(elsewhere, target_is_directory=True)
+    manifest = prepare(files, root, tmp_path / "out")
+    assert manifest["images"] == 3

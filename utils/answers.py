@@ -98,9 +98,10 @@ def _json_label(text: str, box: ParsedBox) -> str | None:
 
 
 # Description clauses end at sentence punctuation or at a capitalised word that starts a new clause
-# without a period ("...of the image There is..."), as SARChat references write them. Commas and
+# without a period ("...of the image There is...", "...of the image A small ship..."), as SARChat
+# references write them. Commas and
 # "and" do not end a clause: "two ships, one in the top left and one ..." keeps its cells.
-_CLAUSE_SPLIT_RE = re.compile(r"[.;:!?\n]+|\s(?=[A-Z][a-z])")
+_CLAUSE_SPLIT_RE = re.compile(r"[.;:!?\n]+|\s(?=[A-Z][a-z]|A\s)")
 
 
 def description_items(text: str) -> list[tuple[str, str | None]]:
