@@ -17,7 +17,14 @@ def test_sample_is_small_and_complete():
     manifest = PreparedSet(bundled_sample()).manifest
     size = sum(p.stat().st_size for p in bundled_sample().rglob("*") if p.is_file())
     assert size < 5 * 1024 * 1024
-    assert set(manifest["tasks"]) == {"counting", "grounding", "identification", "referring", "description", "classification"}
+    assert set(manifest["tasks"]) == {
+        "counting",
+        "grounding",
+        "identification",
+        "referring",
+        "description",
+        "classification",
+    }
     for task in ("grounding", "identification", "referring"):
         assert set(manifest["tasks"][task]["subsets"]) == {"multi", "single"}
     assert PreparedSet(bundled_sample()).validate() == manifest["records"] + sum(
