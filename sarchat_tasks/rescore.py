@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sarchat_tasks import __version__, scoring
 from sarchat_tasks.prepared import PreparedSetError
 from sarchat_tasks.run_logs import (
+    VARIANTS,
     RunFile,
     RunLogError,
     TaskRun,
@@ -109,20 +110,29 @@ def rescore_run(
     raw = copy.deepcopy(run.raw)
     now, date = _run_date(run)
     installed = installed_versions()
-    for task in skipped:  # a task without a log cannot be rescored: leave it out, do not copy old numbers
-        raw["results"].pop(lmms_task_name(task), None)
+    variant = run.variant
+    # A task without a log cannot be rescored, and the other variant's tasks are rescored into
+    # their own file: leave both out rather than copy old numbers.
+    dropped = [lmms_task_name(t, variant) for t in skipped]
+    dropped += [lmms_task_name(t, other) for t in TASKS for other in VARIANTS if other != variant]
+    for name in dropped:
+        raw["results"].pop(name, None)
         for key in ("versions", "n-samples", "configs", "n-shot", "higher_is_better", "task_hashes"):
             if isinstance(raw.get(key), dict):
-                raw[key].pop(lmms_task_name(task), None)
+                raw[key].pop(name, None)
     for task, (metrics, _) in rescored.items():
-        name = lmms_task_name(task)
+        name = lmms_task_name(task, variant)
         raw["results"][name] = _metric_block(raw["results"][name], metrics, run.tasks[task].filter)
         raw.setdefault("versions", {})[name] = installed.get(task, run.tasks[task].version)
     scores = {t: m["avg_score"] for t, (m, _) in rescored.items()}
     sizes = {t: len(records) for t, (_, records) in rescored.items()}
     for group, subtasks in (raw.get("group_subtasks") or {}).items():
-        members = [t for t in TASKS if lmms_task_name(t) in subtasks and t in rescored]
-        if group in raw["results"]:
+        members = [t for t in TASKS if lmms_task_name(t, variant) in subtasks and t in rescored]
+        if group in raw["results"] and not members:
+            raw["results"].pop(group)
+            if isinstance(raw.get("groups"), dict):
+                raw["groups"].pop(group, None)
+        elif group in raw["results"]:
             value = average_score({t: scores[t] for t in members}, sizes)
             block = {"avg_score,none": value, "avg_score_stderr,none": "N/A", "alias": group}
             raw["results"][group] = block
@@ -137,12 +147,12 @@ def rescore_run(
         "sarchat_version": __version__,
         "time": now.isoformat(timespec="seconds"),
     }
-    target = Path(out) / f"{run.path.parent.name}_{run.path.name[: -len('_results.json')]}"
+    target = Path(out) / f"{run.path.parent.name}_{run.path.name[: -len('_results.json')]}{variant}"
     target.mkdir(parents=True, exist_ok=True)
     results = target / f"{date}_results.json"
     results.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
     for task, (_, records) in rescored.items():
-        with open(target / f"{date}_samples_{lmms_task_name(task)}.jsonl", "w", encoding="utf-8") as handle:
+        with open(target / f"{date}_samples_{lmms_task_name(task, variant)}.jsonl", "w", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, default=str) + "\n")
     return results

@@ -20,6 +20,8 @@ from sarchat_tasks.prepared import PreparedSet, PreparedSetError, packaged_task_
 from sarchat_tasks.scoring import TASKS
 
 TASK_PREFIX = "sarchat_"
+LITE = "_lite"
+VARIANTS: tuple[str, ...] = ("", LITE)  # the full tasks and their lite twins (sarchat_<task>_lite)
 RESULTS_SUFFIX = "_results.json"
 
 
@@ -27,9 +29,10 @@ class RunLogError(ValueError):
     """An lmms-eval output that cannot be read; the message names the file."""
 
 
-def lmms_task_name(task: str) -> str:
-    """The lmms-eval task name of one of the six tasks (``counting`` -> ``sarchat_counting``)."""
-    return f"{TASK_PREFIX}{task}"
+def lmms_task_name(task: str, variant: str = "") -> str:
+    """The lmms-eval task name of one of the six tasks (``counting`` -> ``sarchat_counting``, or
+    ``sarchat_counting_lite`` for the lite variant)."""
+    return f"{TASK_PREFIX}{task}{variant}"
 
 
 def installed_versions() -> dict[str, Any]:
@@ -84,6 +87,7 @@ class RunFile:
     date: str
     order: tuple
     tasks: dict[str, TaskRun]
+    variant: str = ""  # "" for the six tasks, "_lite" for their lite twins, reported as a model of its own
 
     @property
     def limit(self) -> Any:
@@ -134,8 +138,10 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def load_run(path: Path, label: str | None = None) -> RunFile:
-    """Read one results file and find its sample logs; ``label`` overrides the model name."""
+def load_run(path: Path, label: str | None = None, variant: str = "") -> RunFile:
+    """Read one results file and find its sample logs; ``label`` overrides the model name. With
+    ``variant="_lite"`` it reads the lite tasks instead, under the model name plus `` [lite]``:
+    a lite score is an estimate of the full one, never a replacement for it."""
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -145,13 +151,14 @@ def load_run(path: Path, label: str | None = None) -> RunFile:
         raise RunLogError(f"{path}: not an lmms-eval results file (no 'results')")
     prefix = path.name[: -len(RESULTS_SUFFIX)] if path.name.endswith(RESULTS_SUFFIX) else path.stem
     date = str(raw.get("date") or prefix)
-    run = RunFile(path=path, raw=raw, model=label or model_label(raw), date=date,
-                  order=(date, path.stat().st_mtime, str(path)), tasks={})  # fmt: skip
+    model = (label or model_label(raw)) + (" [lite]" if variant else "")
+    run = RunFile(path=path, raw=raw, model=model, date=date,
+                  order=(date, path.stat().st_mtime, str(path)), tasks={}, variant=variant)  # fmt: skip
     n_samples = raw.get("n-samples") or {}
     versions = raw.get("versions") or {}
     configs = raw.get("configs") or {}
     for task in TASKS:
-        name = lmms_task_name(task)
+        name = lmms_task_name(task, variant)
         if name not in raw["results"]:
             continue
         metrics, filter_name = _metric_values(raw["results"][name])
@@ -196,14 +203,17 @@ def results_paths(path: Path) -> list[Path]:
 def load_runs(arguments: Iterable[str]) -> list[RunFile]:
     """Every results file named or found under the arguments, oldest first (by lmms-eval's
     ``date``, then file time), each file once per model name it is given."""
-    runs: dict[tuple[Path, str | None], RunFile] = {}
+    runs: dict[tuple[Path, str | None, str], RunFile] = {}
     for argument in arguments:
         label, path = parse_run_argument(argument)
         found = results_paths(path)
         if not found:
             raise RunLogError(f"{path}: no lmms-eval results file (*{RESULTS_SUFFIX}) found")
         for results in found:
-            runs[(results.resolve(), label)] = load_run(results, label)
+            variants = [load_run(results, label, variant) for variant in VARIANTS]
+            # a file with no SARChat task still yields its (empty) full run, for the report to name
+            for run in [r for r in variants if r.tasks] or variants[:1]:
+                runs[(results.resolve(), label, run.variant)] = run
     return sorted(runs.values(), key=lambda r: r.order)
 
 
@@ -246,7 +256,7 @@ def rows_file(task_run: TaskRun, data: Path | None = None) -> Path:
     """The prepared rows a run's task read: ``data``'s when given, else the file the run's task
     config names (a relative name is the packaged task folder's, i.e. the bundled sample)."""
     if data is not None:
-        return PreparedSet(data).rows_file(task_run.task)
+        return PreparedSet(data).rows_file(task_run.task + task_run.run.variant)
     if task_run.data_file:
         path = Path(task_run.data_file)
         return path if path.is_absolute() else packaged_task_folder() / path
