@@ -176,3 +176,24 @@ def test_non_string_responses_score_as_empty():
     for response in (None, 12, b"ship", ["ship"], float("nan")):
         for task in TASK_COLUMNS:
             _check(task, response)
+
+
+ATTRIBUTE_WORDS = ["top", "upper", "middle", "center", "centre", "central", "bottom", "lower", "left", "right", "side",
+                   "hand", "part", "of the image", "mid", "sized", "very", "small", "large", "medium", "tiny", "huge",
+                   "approximately", "square", "wide", "tall", "elongated", "ship", "ships", "planes", "harbour", "car"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(ATTRIBUTE_WORDS) | st.text(alphabet="abcdeLMN-", max_size=4), max_size=30),
+    separators=st.lists(st.sampled_from([" ", "-", ", ", "  ", "", "x"]), min_size=30, max_size=30),
+)
+def test_one_attribute_scan_finds_what_four_scans_find(words: list[str], separators: list[str]):
+    text = "".join(w + s for w, s in zip(words, separators))
+    for variant in (text, text.upper(), text + " ſ"):  # ASCII, upper case, and the non-ASCII path
+        assert vocabulary.find_attributes(variant) == {
+            "cell": {m.value for m in vocabulary.find_cells(variant)},
+            "size": {m.value for m in vocabulary.find_sizes(variant)},
+            "shape": {m.value for m in vocabulary.find_shapes(variant)},
+            "category": {m.value for m in vocabulary.find_categories(variant)},
+        }, variant

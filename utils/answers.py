@@ -15,10 +15,9 @@ from .boxes import ParsedBox, parse_boxes
 from .vocabulary import (
     _CATEGORY_ALTERNATION,
     NUMBER_WORDS,
+    find_attributes,
     find_categories,
     find_cells,
-    find_shapes,
-    find_sizes,
     fold,
     lowercase_twin,
     scan,
@@ -124,9 +123,4 @@ ATTRIBUTES: tuple[str, ...] = ("cell", "size", "category", "shape")
 
 def stated_attributes(text: str) -> dict[str, set[str]]:
     """The distinct values the text states for each identification attribute."""
-    return {
-        "cell": {m.value for m in find_cells(text)},
-        "size": {m.value for m in find_sizes(text)},
-        "category": {m.value for m in find_categories(text)},
-        "shape": {m.value for m in find_shapes(text)},
-    }
+    return find_attributes(text)
