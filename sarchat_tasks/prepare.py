@@ -18,12 +18,20 @@ import shutil
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sarchat_tasks import __version__
 from sarchat_tasks.lite import LITE_SUFFIX, select_lite
-from sarchat_tasks.official import OfficialFormatError, read_official_file, task_of_file, task_of_question
+from sarchat_tasks.official import (
+    OfficialFormatError,
+    OfficialRecord,
+    read_official_file,
+    task_of_file,
+    task_of_question,
+)
 from sarchat_tasks.prepared import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -105,12 +113,27 @@ def _subset_of(task: str, file_subset: str | None, reference: dict[str, Any], wh
     )
 
 
-def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Path]]:
-    """Rows per task, and the image files they use (relative path under DIR/images -> source)."""
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    images: dict[str, Path] = {}
+@dataclass(frozen=True)
+class ReadRecord:
+    """One official record, read and checked: its task and subset, parsed reference, image file
+    and size. ``where`` names the file and record for messages."""
+
+    source: Path
+    record: OfficialRecord
+    task: str
+    subset: str
+    reference: dict[str, Any]
+    image: Path
+    width: int
+    height: int
+    where: str
+
+
+def read_records(sources: list[Path], images_root: Path) -> Iterator[ReadRecord]:
+    """Every record of the official files, checked as ``sarchat prepare`` and ``sarchat score``
+    need it; raises ``PrepareError`` naming the file and record. Image sizes come from the image
+    headers, read once per image."""
     sizes: dict[Path, tuple[int, int]] = {}
-    root = Path(os.path.abspath(images_root))
     for source in sources:
         file_task, file_subset = task_of_file(source)
         try:
@@ -121,31 +144,41 @@ def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list
             where = f"{source} record {record.index}"
             task = file_task or task_of_question(record.question)
             try:
-                image_path = resolve_image(record.image, root)
-                if image_path not in sizes:
-                    sizes[image_path] = _image_size(image_path)
-                width, height = sizes[image_path]
+                image = resolve_image(record.image, images_root)
+                if image not in sizes:
+                    sizes[image] = _image_size(image)
+                width, height = sizes[image]
                 reference = parse_reference(task, record.answer, width, height, record.question)
             except (PrepareError, ReferenceError) as exc:
                 raise PrepareError(f"{where}: {exc}") from exc
             if task in ("counting", "referring") and reference["category"] is None:
                 raise PrepareError(f"{where}: the question names no known category: {record.question!r}")
-            relative = image_path.relative_to(root).as_posix()
-            images[relative] = image_path
-            rows[task].append(
-                {
-                    "id": f"{source.stem}:{record.index}",
-                    "task": task,
-                    "subset": _subset_of(task, file_subset, reference, where),
-                    "question": record.question,
-                    "answer": record.answer,
-                    "image": f"{IMAGES_DIR}/{relative}",
-                    "width": int(width),
-                    "height": int(height),
-                    "category": primary_category(task, reference) or "",
-                    "reference": json.dumps(reference, separators=(",", ":")),
-                }
-            )
+            subset = _subset_of(task, file_subset, reference, where)
+            yield ReadRecord(source, record, task, subset, reference, image, int(width), int(height), where)
+
+
+def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Path]]:
+    """Rows per task, and the image files they use (relative path under DIR/images -> source)."""
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    images: dict[str, Path] = {}
+    root = Path(os.path.abspath(images_root))
+    for read in read_records(sources, root):
+        relative = read.image.relative_to(root).as_posix()
+        images[relative] = read.image
+        rows[read.task].append(
+            {
+                "id": f"{read.source.stem}:{read.record.index}",
+                "task": read.task,
+                "subset": read.subset,
+                "question": read.record.question,
+                "answer": read.record.answer,
+                "image": f"{IMAGES_DIR}/{relative}",
+                "width": read.width,
+                "height": read.height,
+                "category": primary_category(read.task, read.reference) or "",
+                "reference": json.dumps(read.reference, separators=(",", ":")),
+            }
+        )
     return rows, images
 
 

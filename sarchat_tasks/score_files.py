@@ -16,9 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sarchat_tasks.official import OfficialFormatError, read_official_file, task_of_file, task_of_question
-from sarchat_tasks.prepare import PrepareError, _image_size, _subset_of, resolve_image
-from sarchat_tasks.scoring import TASKS, ReferenceError, average_score, parse_reference, primary_category, score_records
+from sarchat_tasks.prepare import PrepareError, read_records
+from sarchat_tasks.scoring import TASKS, average_score, primary_category, score_records
 from sarchat_tasks.utils.boxes import BoxConventions
 
 
@@ -29,29 +28,16 @@ class ScoreError(ValueError):
 def score_files(paths: list[Path], images_root: Path, conventions: BoxConventions | None = None) -> dict[str, Any]:
     """Metrics per task plus the suite's ``avg_score``, all in percent."""
     samples: dict[str, list] = defaultdict(list)
-    sizes: dict[Path, tuple[int, int]] = {}
-    for path in paths:
-        file_task, file_subset = task_of_file(path)
-        try:
-            records = read_official_file(path)
-        except OfficialFormatError as exc:
-            raise ScoreError(str(exc)) from exc
-        for record in records:
-            where = f"{path} record {record.index}"
-            if record.response is None:
-                raise ScoreError(f"{where}: no 'response' field")
-            task = file_task or task_of_question(record.question)
-            try:
-                image = resolve_image(record.image, images_root)
-                if image not in sizes:
-                    sizes[image] = _image_size(image)
-                width, height = sizes[image]
-                reference = parse_reference(task, record.answer, width, height, record.question)
-                subset = _subset_of(task, file_subset, reference, where)
-            except (PrepareError, ReferenceError) as exc:
-                raise ScoreError(f"{where}: {exc}") from exc
-            category = primary_category(task, reference)
-            samples[task].append((subset, record.response, reference, width, height, category))
+    try:
+        for read in read_records(paths, images_root):
+            if read.record.response is None:
+                raise ScoreError(f"{read.where}: no 'response' field")
+            category = primary_category(read.task, read.reference)
+            samples[read.task].append(
+                (read.subset, read.record.response, read.reference, read.width, read.height, category)
+            )
+    except PrepareError as exc:
+        raise ScoreError(str(exc)) from exc
     metrics: dict[str, Any] = {}
     for task in TASKS:
         if task in samples:

@@ -214,31 +214,17 @@ _ROW_WORDS = {"top": "top", "upper": "top", "middle": "middle", "center": "middl
 _COL_WORDS = {"left": "left", "center": "center", "centre": "center", "middle": "center", "right": "right"}
 _SEP = r"[\s-]+"
 _REGION = r"(?:region|area|part|portion|section|side|edge|half|corner)"
+# What follows a lone row word to make it a place: "of the image" or a region noun.
+_PLACE = r"(?:of" + _SEP + r"the" + _SEP + r"(?:image|scene|picture)|" + _REGION + r")"
 _CELL_RE = re.compile(
     r"\b(?:"
     r"(?P<row>top|upper|bottom|lower|middle|center|centre|central)" + _SEP + r"(?P<col>left|right|center|centre|middle)"
     r"|(?P<side>left|right)(?:" + _SEP + r"hand)?" + _SEP + r"(?:side|edge|part|portion|region|area|half)"
-    r"|(?P<mid>center|centre|central|middle)"
-    + _SEP
-    + r"(?:of"
-    + _SEP
-    + r"the"
-    + _SEP
-    + r"(?:image|scene|picture)|"
-    + _REGION
-    + r")"
-    r"|(?P<edge>top|upper|bottom|lower)"
-    + _SEP
-    + r"(?:of"
-    + _SEP
-    + r"the"
-    + _SEP
-    + r"(?:image|scene|picture)|"
-    + _REGION
-    + r")"
-    r")\b",
+    r"|(?P<mid>center|centre|central|middle)" + _SEP + _PLACE
+    + r"|(?P<edge>top|upper|bottom|lower)" + _SEP + _PLACE
+    + r")\b",
     re.IGNORECASE,
-)
+)  # fmt: skip
 _CELL_RE_LOWER = lowercase_twin(_CELL_RE)
 
 
