@@ -87,6 +87,25 @@ def image_problem(path: Path) -> str | None:
     return None
 
 
+_IMAGE_CHECKS: dict[tuple[str, int, int], str | None] = {}
+
+
+def _checked_image(path: Path) -> str | None:
+    """``image_problem`` once per file version per process: the six tasks share their images."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _VALIDATED_LOCK:
+        if key in _IMAGE_CHECKS:
+            return _IMAGE_CHECKS[key]
+    problem = image_problem(path)
+    with _VALIDATED_LOCK:
+        _IMAGE_CHECKS[key] = problem
+    return problem
+
+
 _VALIDATED: set[tuple[str, str, int]] = set()
 _VALIDATED_LOCK = threading.Lock()
 
@@ -167,16 +186,14 @@ class PreparedSet:
 
     def validate_rows(self, columns: dict[str, list]) -> None:
         """Raise ``PreparedSetError`` naming the first record whose reference or image is unusable."""
-        checked: dict[str, str | None] = {}
         for record_id, image, reference in zip(columns["id"], columns["image"], columns["reference"]):
             try:
                 json.loads(reference)
             except (TypeError, json.JSONDecodeError) as exc:
                 raise PreparedSetError(f"record {record_id}: unreadable reference structure: {exc}") from exc
-            if image not in checked:
-                checked[image] = image_problem(self.root / image)
-            if checked[image] is not None:
-                raise PreparedSetError(f"record {record_id}: image {self.root / image} is {checked[image]}")
+            problem = _checked_image(self.root / image)
+            if problem is not None:
+                raise PreparedSetError(f"record {record_id}: image {self.root / image} is {problem}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,6 +56,9 @@ class _Baseline(lmms):
 
     is_simple = True
     name = "sarchat_baseline"
+    # lmms-eval's evaluator reads ``model.device`` when several processes gather results; these
+    # baselines run on the CPU in every process.
+    device = "cpu"
 
     def __init__(self, priors: str | None = None, shape_words: bool | str = False) -> None:
         super().__init__()
