@@ -8,7 +8,6 @@ installed package's task YAMLs, wherever the package now lives.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -70,7 +69,3 @@ def run(args: argparse.Namespace) -> int:
 def results_files(output_path: Path) -> list[Path]:
     """lmms-eval results files under an output folder, oldest first."""
     return sorted(Path(output_path).rglob("*_results.json"), key=lambda p: p.stat().st_mtime)
-
-
-def load_results(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
