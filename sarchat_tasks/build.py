@@ -35,7 +35,7 @@ from typing import Any
 from sarchat_tasks import __version__
 from sarchat_tasks.build_coco import IMAGES_DIR, SKIP_REASONS, BuildError, SplitSource, annotation_file, read_split
 from sarchat_tasks.build_records import MIXED_FILES, TEST_FILES, RecordRenderer, write_split
-from sarchat_tasks.build_templates import TemplateError, default_templates_path, load_templates
+from sarchat_tasks.build_templates import default_templates_path, load_templates
 from sarchat_tasks.prepared import IMAGES_DIR as PREPARED_IMAGES_DIR
 from sarchat_tasks.prepared import MANIFEST, ROWS_DIR, TASKS_DIR
 from sarchat_tasks.utils.vocabulary import CATEGORIES
@@ -269,21 +269,17 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        report = build(
-            args.sardet_root,
-            args.out,
-            splits=parse_splits(args.splits),
-            seed=args.seed,
-            templates=args.templates,
-            strict=args.strict,
-            force=args.force,
-            prepare_layout=not args.official_only,
-            link_images=not args.copy,
-        )
-    except (BuildError, TemplateError) as exc:
-        print(f"sarchat build: error: {exc}", file=sys.stderr)
-        return 2
+    report = build(
+        args.sardet_root,
+        args.out,
+        splits=parse_splits(args.splits),
+        seed=args.seed,
+        templates=args.templates,
+        strict=args.strict,
+        force=args.force,
+        prepare_layout=not args.official_only,
+        link_images=not args.copy,
+    )
     for line in summary_lines(report, Path(args.out)):
         print(line)
     return 0

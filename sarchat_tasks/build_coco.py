@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sarchat_tasks.build_rules import Box, BoxProblem, coco_box_to_pixels
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.utils.vocabulary import CATEGORIES, category_of
 
 ANNOTATIONS_DIR = "Annotations"
@@ -34,7 +35,7 @@ IMAGES_DIR = "JPEGImages"
 MAX_EXAMPLES = 20  # examples kept per reason for the report; the counts are always complete
 
 
-class BuildError(RuntimeError):
+class BuildError(SarchatError):
     """Input the builder cannot use; the message names the file and the entry."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.utils.vocabulary import CELLS
 
 # The paper's number of question templates per task (the default bank has exactly these).
@@ -32,7 +33,7 @@ PAPER_QUESTION_COUNTS: dict[str, int] = {
 }
 
 
-class TemplateError(ValueError):
+class TemplateError(SarchatError):
     """A template bank that cannot be used; the message names the file and the template."""
 
 

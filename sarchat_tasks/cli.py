@@ -1,13 +1,16 @@
 """The ``sarchat`` command. Each subcommand lives in its own module, imported only when it runs
 (so ``sarchat include-path`` does not pay for importing torch); a module provides
 ``register(parser)`` and ``run(args) -> int``, and sets ``ACCEPTS_EXTRA = True`` to receive the
-arguments it does not declare (``sarchat eval`` hands them to lmms-eval)."""
+arguments it does not declare (``sarchat eval`` hands them to lmms-eval). A command reports what
+it cannot work with by raising ``SarchatError``: printed here, once, as one line with status 2."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+
+from sarchat_tasks.errors import EXIT_USAGE, SarchatError
 
 # name -> (module, one-line help). The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -23,6 +26,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("sarchat_tasks.report", "Table 3 report from lmms-eval results, with the paper side by side"),
     "export-upstream": ("sarchat_tasks.export_upstream", "write the suite as an lmms-eval task folder"),
 }
+
+
+def parse_conventions(spec: str):
+    """``--conventions`` of ``sarchat score`` and ``rescore`` (``"list=unit,json=norm1000"``)."""
+    from sarchat_tasks.utils.boxes import BoxConventions
+
+    try:
+        return BoxConventions.parse(spec)
+    except ValueError as exc:
+        raise SarchatError(f"--conventions: {exc}") from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         args = parser.parse_args(rest)
     args.command = name
-    return int(module.run(args) or 0)
+    try:
+        return int(module.run(args) or 0)
+    except SarchatError as exc:  # every command's expected failures: one line, exit status 2
+        print(f"sarchat {name}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sarchat_tasks.prepared import MANIFEST, PreparedSet, PreparedSetError, packaged_task_folder, write_task_folder
+from sarchat_tasks.prepared import MANIFEST, PreparedSet, packaged_task_folder, write_task_folder
 
 ACCEPTS_EXTRA = True
 
@@ -40,11 +40,7 @@ def lmms_eval_argv(folder: Path, extra: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        folder = task_folder(args.data)
-    except PreparedSetError as exc:
-        print(f"sarchat {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    folder = task_folder(args.data)
     if args.command == "include-path":
         if args.extra:
             print(f"sarchat include-path: unexpected arguments {args.extra}", file=sys.stderr)

@@ -22,20 +22,20 @@ from __future__ import annotations
 import argparse
 import ast
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from sarchat_tasks import __version__
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import ROW_COLUMNS, packaged_task_folder, read_task_yaml
 from sarchat_tasks.scoring import TASK_COLUMNS, TASKS
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # Source modules of utils.py, in dependency order, and the top-level names each contributes
 # (None: all of them). The scoring module's reference parsing runs at prepare time, not in lmms-eval.
-SCORING_EXCLUDED = frozenset({"ReferenceError", "parse_reference", "_reference_boxes", "_check_inside",
+SCORING_EXCLUDED = frozenset({"ReferenceAnswerError", "parse_reference", "_reference_boxes", "_check_inside",
                               "_question_category", "primary_category", "average_score", "score_records"})  # fmt: skip
 HOOK_FUNCTIONS = ("doc_to_text", "doc_to_target", "process_results", "BoxConventionFilter")
 HOOKS_PREFIX = "sarchat_tasks.hooks."
@@ -51,7 +51,7 @@ def doc_to_visual(doc):
 '''
 
 
-class ExportError(RuntimeError):
+class ExportError(SarchatError):
     """The packaged suite cannot be exported as it is; the message says what to fix."""
 
 
@@ -427,11 +427,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        written = export(args.out, args.hub_id, force=args.force)
-    except ExportError as exc:
-        print(f"sarchat export-upstream: error: {exc}", file=sys.stderr)
-        return 2
+    written = export(args.out, args.hub_id, force=args.force)
     for path in written:
         print(path)
     print(f"{len(written)} files -> {Path(args.out).resolve()} (dataset {args.hub_id})")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.utils.vocabulary import find_categories
 
 # Official file name -> (task, subset). Subset "" where the task has none.
@@ -37,7 +38,7 @@ _FILE_TASK_WORDS = (("classify_count", "counting"), ("count", "counting"), ("gro
 _IMAGE_TOKEN_RE = re.compile(r"^\s*(?:<image>\s*)+")
 
 
-class OfficialFormatError(ValueError):
+class OfficialFormatError(SarchatError):
     """A file or record that is not in the official format; the message names both."""
 
 

@@ -15,7 +15,6 @@ import functools
 import json
 import os
 import shutil
-import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks import __version__
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.lite import LITE_SUFFIX, select_lite
 from sarchat_tasks.official import (
     OfficialFormatError,
@@ -44,10 +44,10 @@ from sarchat_tasks.prepared import (
     generation_budget,
     write_task_folder,
 )
-from sarchat_tasks.scoring import TASKS, TASKS_WITH_SUBSETS, ReferenceError, parse_reference, primary_category
+from sarchat_tasks.scoring import TASKS, TASKS_WITH_SUBSETS, ReferenceAnswerError, parse_reference, primary_category
 
 
-class PrepareError(ValueError):
+class PrepareError(SarchatError):
     """Input that cannot be prepared; the message names the file and the record."""
 
 
@@ -149,7 +149,7 @@ def read_records(sources: list[Path], images_root: Path) -> Iterator[ReadRecord]
                     sizes[image] = _image_size(image)
                 width, height = sizes[image]
                 reference = parse_reference(task, record.answer, width, height, record.question)
-            except (PrepareError, ReferenceError) as exc:
+            except (PrepareError, ReferenceAnswerError) as exc:
                 raise PrepareError(f"{where}: {exc}") from exc
             if task in ("counting", "referring") and reference["category"] is None:
                 raise PrepareError(f"{where}: the question names no known category: {record.question!r}")
@@ -282,11 +282,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        manifest = prepare(collect_sources(args.sources), args.images, args.out, link_images=not args.copy)
-    except PrepareError as exc:
-        print(f"sarchat prepare: error: {exc}", file=sys.stderr)
-        return 2
+    manifest = prepare(collect_sources(args.sources), args.images, args.out, link_images=not args.copy)
     for task, info in manifest["tasks"].items():
         print(f"{task:15s} {info['rows']:8d} rows  {info['subsets']}  max_new_tokens={info['max_new_tokens']}")
     print(f"{manifest['records']} records, {manifest['images']} images -> {Path(args.out).resolve()}")

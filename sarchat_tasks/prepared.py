@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from sarchat_tasks.errors import SarchatError
+
 FORMAT_NAME = "sarchat-prepared"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -37,7 +39,7 @@ ROW_COLUMNS: tuple[str, ...] = ("id", "task", "subset", "question", "answer", "i
                                 "reference")  # fmt: skip
 
 
-class PreparedSetError(RuntimeError):
+class PreparedSetError(SarchatError):
     """A prepared set that cannot be used as it is; the message names the record or file."""
 
 

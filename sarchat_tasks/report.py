@@ -30,8 +30,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.report_intervals import DEFAULT_ITERATIONS, Estimate, Intervals, bootstrap_intervals
-from sarchat_tasks.run_logs import RunFile, RunLogError, TaskRun, installed_versions, load_runs
+from sarchat_tasks.run_logs import RunFile, TaskRun, installed_versions, load_runs
 from sarchat_tasks.scoring import TABLE3_COLUMNS, TASK_COLUMNS, TASKS, average_score
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
@@ -582,8 +583,11 @@ def _parse_params(values: list[str]) -> dict[str, float]:
     for value in values:
         name, sep, size = value.rpartition("=")
         if not sep:
-            raise ValueError(f"--params expects NAME=BILLIONS, got {value!r}")
-        params[name] = float(size)
+            raise SarchatError(f"--params expects NAME=BILLIONS, got {value!r}")
+        try:
+            params[name] = float(size)
+        except ValueError as exc:
+            raise SarchatError(f"--params expects NAME=BILLIONS, got {value!r}") from exc
     return params
 
 
@@ -600,13 +604,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        params = _parse_params(args.params)
-        runs = load_runs(args.runs)
-        report = build_report(runs, params=params, iterations=args.bootstrap, seed=args.seed)
-    except (RunLogError, ValueError, OSError) as exc:
-        print(f"sarchat report: error: {exc}", file=sys.stderr)
-        return 2
+    params = _parse_params(args.params)
+    runs = load_runs(args.runs)
+    report = build_report(runs, params=params, iterations=args.bootstrap, seed=args.seed)
     written = write_report(report, args.out, plots=not args.no_plots)
     print(markdown_table3(report))
     for line in notes_lines(report):

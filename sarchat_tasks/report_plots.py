@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.scoring import TASKS
 
 MISSING_MESSAGE = "plots need matplotlib, which is not installed: pip install 'sarchat-bench[plots]'"
@@ -25,7 +26,7 @@ TASK_LABELS = {
 }
 
 
-class PlotsUnavailable(RuntimeError):
+class PlotsUnavailable(SarchatError):
     """matplotlib is missing; the message says how to install it."""
 
 

@@ -22,11 +22,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sarchat_tasks import __version__, scoring
+from sarchat_tasks.cli import parse_conventions
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import PreparedSetError
 from sarchat_tasks.run_logs import (
     VARIANTS,
     RunFile,
-    RunLogError,
     TaskRun,
     installed_versions,
     lmms_task_name,
@@ -40,7 +41,7 @@ from sarchat_tasks.scoring import TASKS, average_score
 from sarchat_tasks.utils.boxes import BoxConventions
 
 
-class RescoreError(ValueError):
+class RescoreError(SarchatError):
     """A sample log that cannot be rescored; the message names the file and the document."""
 
 
@@ -182,17 +183,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        conventions = BoxConventions.parse(args.conventions)
-        runs = load_runs(args.runs)
-    except (RunLogError, ValueError) as exc:
-        print(f"sarchat rescore: error: {exc}", file=sys.stderr)
-        return 2
+    conventions = parse_conventions(args.conventions)
+    runs = load_runs(args.runs)
     status = 0
     for run_file in runs:
         try:
             written = rescore_run(run_file, args.out, args.data, conventions, args.conventions)
-        except (RescoreError, RunLogError, PreparedSetError, OSError) as exc:
+        except (SarchatError, OSError) as exc:
             print(f"sarchat rescore: error: {exc}", file=sys.stderr)
             status = 1
             continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import PreparedSet, PreparedSetError, packaged_task_folder, read_task_yaml
 from sarchat_tasks.scoring import TASKS
 
@@ -25,7 +26,7 @@ VARIANTS: tuple[str, ...] = ("", LITE)  # the full tasks and their lite twins (s
 RESULTS_SUFFIX = "_results.json"
 
 
-class RunLogError(ValueError):
+class RunLogError(SarchatError):
     """An lmms-eval output that cannot be read; the message names the file."""
 
 

@@ -16,12 +16,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from sarchat_tasks.cli import parse_conventions
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepare import PrepareError, read_records
 from sarchat_tasks.scoring import TASKS, average_score, primary_category, score_records
 from sarchat_tasks.utils.boxes import BoxConventions
 
 
-class ScoreError(ValueError):
+class ScoreError(SarchatError):
     """A prediction file that cannot be scored; the message names the file and the record."""
 
 
@@ -55,12 +57,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        conventions = BoxConventions.parse(args.conventions)
-        metrics = score_files(args.files, args.images, conventions)
-    except (ScoreError, ValueError) as exc:
-        print(f"sarchat score: error: {exc}", file=sys.stderr)
-        return 2
+    metrics = score_files(args.files, args.images, parse_conventions(args.conventions))
     json.dump(metrics, sys.stdout, indent=2)
     print()
     return 0

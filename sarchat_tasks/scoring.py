@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.utils.answers import (
     ATTRIBUTES,
     categorised_boxes,
@@ -82,7 +83,7 @@ TABLE3_COLUMNS: tuple[str, ...] = tuple(c.name for t in TASKS for c in TASK_COLU
 COLUMN_KIND: dict[str, str] = {c.name: c.kind for cols in TASK_COLUMNS.values() for c in cols}
 
 
-class ReferenceError(ValueError):
+class ReferenceAnswerError(SarchatError):
     """A reference answer that cannot be read into the structure its task needs."""
 
 
@@ -92,13 +93,13 @@ class ReferenceError(ValueError):
 
 
 def parse_reference(task: str, answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
-    """The structure scoring compares against. Raises ``ReferenceError`` when unreadable.
+    """The structure scoring compares against. Raises ``ReferenceAnswerError`` when unreadable.
 
     Boxes are read in pixels (the SARChat syntax); a box outside the image by more than one pixel
     is an error, since every reference box comes from an annotation inside its image.
     """
     if task not in TASK_COLUMNS:
-        raise ReferenceError(f"unknown task {task!r}")
+        raise ReferenceAnswerError(f"unknown task {task!r}")
     if task in ("counting", "referring"):
         boxes = _reference_boxes(answer, width, height)
         category = _question_category(question)
@@ -106,16 +107,16 @@ def parse_reference(task: str, answer: str, width: int, height: int, question: s
             count = stated_count(answer)
             return {"count": len(boxes) if count is None else count, "boxes": boxes, "category": category}
         if not boxes:
-            raise ReferenceError("the reference answer holds no box")
+            raise ReferenceAnswerError("the reference answer holds no box")
         return {"boxes": boxes, "category": category}
     if task == "grounding":
         objects = []
         for item in categorised_boxes(answer, width, height):
             if item.category is None:
-                raise ReferenceError("a reference box has no category word before it")
+                raise ReferenceAnswerError("a reference box has no category word before it")
             objects.append([item.category, _check_inside(item.box.coords, width, height)])
         if not objects:
-            raise ReferenceError("the reference answer holds no box")
+            raise ReferenceAnswerError("the reference answer holds no box")
         relations = sorted({tuple(r) for r in find_relations(answer)})
         return {"objects": objects, "relations": [list(r) for r in relations]}
     if task == "identification":
@@ -124,21 +125,21 @@ def parse_reference(task: str, answer: str, width: int, height: int, question: s
         for attribute in ATTRIBUTES:
             values = stated[attribute]
             if len(values) > 1:
-                raise ReferenceError(f"the reference states several {attribute} values: {sorted(values)}")
+                raise ReferenceAnswerError(f"the reference states several {attribute} values: {sorted(values)}")
             ref[attribute] = next(iter(values), None)
         if ref["category"] is None:
-            raise ReferenceError("the reference answer names no known category")
+            raise ReferenceAnswerError("the reference answer names no known category")
         return ref
     if task == "description":
         items = description_items(answer)
         if not items:
-            raise ReferenceError("the reference answer names no known category")
+            raise ReferenceAnswerError("the reference answer names no known category")
         if any(cell is None for _, cell in items):
-            raise ReferenceError("a reference phrase has no position")
+            raise ReferenceAnswerError("a reference phrase has no position")
         return {"objects": [list(item) for item in items]}
     categories = list(dict.fromkeys(m.value for m in find_categories(answer)))  # in order of mention
     if not categories:
-        raise ReferenceError("the reference answer names no known category")
+        raise ReferenceAnswerError("the reference answer names no known category")
     return {"categories": categories}
 
 
@@ -148,12 +149,12 @@ def _reference_boxes(answer: str, width: int, height: int) -> list[list[float]]:
 
 def _check_inside(coords: tuple[float, float, float, float] | None, width: int, height: int) -> list[float]:
     if coords is None:
-        raise ReferenceError("a reference box has unusable numbers")
+        raise ReferenceAnswerError("a reference box has unusable numbers")
     x1, y1, x2, y2 = coords
     if x1 < -1 or y1 < -1 or x2 > width + 1 or y2 > height + 1:
-        raise ReferenceError(f"reference box {list(coords)} lies outside the {width}x{height} image")
+        raise ReferenceAnswerError(f"reference box {list(coords)} lies outside the {width}x{height} image")
     if x2 <= x1 or y2 <= y1:
-        raise ReferenceError(f"reference box {list(coords)} has zero area")
+        raise ReferenceAnswerError(f"reference box {list(coords)} has zero area")
     return [float(v) for v in coords]
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.official import (
     OfficialFormatError,
     parse_record,
@@ -65,7 +66,7 @@ _PIXEL_FRAME = 1e9
 _SPLIT_ORDER = ("test", "val", "train")
 
 
-class StatsError(ValueError):
+class StatsError(SarchatError):
     """A folder or file the statistics cannot be read from."""
 
 
@@ -412,11 +413,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        stats = compute_stats(args.dir)
-    except StatsError as exc:
-        print(f"sarchat stats: error: {exc}", file=sys.stderr)
-        return 2
+    stats = compute_stats(args.dir)
     if args.json:
         json.dump(stats, sys.stdout, indent=2)
         print()

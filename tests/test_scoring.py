@@ -6,7 +6,7 @@ import pytest
 
 from sarchat_tasks.scoring import (
     TABLE3_COLUMNS,
-    ReferenceError,
+    ReferenceAnswerError,
     average_score,
     parse_reference,
     pooled_accuracy,
@@ -230,7 +230,7 @@ def test_aggregations():
     ],
 )
 def test_unreadable_references_raise(task, answer, message):
-    with pytest.raises(ReferenceError, match=message):
+    with pytest.raises(ReferenceAnswerError, match=message):
         parse_reference(task, answer, W, H, "[count] Count the ship")
 
 
