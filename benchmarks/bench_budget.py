@@ -3,7 +3,7 @@
 Why it matters: a model that does not stop (a runaway generation, or any small or random model)
 writes until ``max_new_tokens``, so the budget bounds the cost of a run. The SARChat authors ran
 inference with ``max_new_tokens`` 2048 for every record; this suite gives each task a budget
-derived from its longest reference answer (``sarchat_tasks.prepared.generation_budget``: the
+derived from its longest reference answer (``sarchat_tasks.task_folder.generation_budget``: the
 longest reference in estimated tokens, plus 25 % and 16, rounded up to 16).
 
 Printed:
@@ -62,7 +62,7 @@ def derived_budgets(data: Path | None, seed: int) -> tuple[dict[str, int], str]:
         return {t: int(i["max_new_tokens"]) for t, i in manifest["tasks"].items()}, f"the manifest of {data}"
     from bench_build import SARDET_SIZES, write_synthetic
 
-    from sarchat_tasks.build import build
+    from sarchat_tasks.build.pipeline import build
 
     work = Path(tempfile.mkdtemp(prefix="sarchat-bench-budget-build-"))
     try:
@@ -111,7 +111,7 @@ def tiny_run(work: Path, budgets: dict[str, int] | None) -> dict[str, Any]:
     from lmms_eval.models.simple.qwen2_vl import Qwen2_VL
     from lmms_eval.tasks import TaskManager
 
-    from sarchat_tasks.prepared import write_task_folder
+    from sarchat_tasks.task_folder import write_task_folder
 
     write_task_folder(work / "prepared", budgets)
     lm = Qwen2_VL(pretrained=str(work / "model"), device="cpu", device_map="cpu", max_pixels=12544, batch_size=1)

@@ -104,7 +104,7 @@ def write_synthetic(root: Path, split: str, images: int, objects: int, seed: int
 
 _CHILD = """
 import json, resource, sys, time
-from sarchat_tasks.build import build
+from sarchat_tasks.build.pipeline import build
 root, out, splits, prepare = sys.argv[1], sys.argv[2], sys.argv[3].split(","), sys.argv[4] == "1"
 started = time.perf_counter()
 report = build(root, out, splits=splits, prepare_layout=prepare, log=lambda message: None)

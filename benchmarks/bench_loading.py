@@ -78,17 +78,8 @@ def write_set(root: Path, scale: float, seed: int) -> dict[str, Any]:
     from sarchat_tasks import __version__
     from sarchat_tasks.lite import LITE_SUFFIX, select_lite
     from sarchat_tasks.prepare import write_rows
-    from sarchat_tasks.prepared import (
-        FORMAT_NAME,
-        FORMAT_VERSION,
-        IMAGES_DIR,
-        MANIFEST,
-        ROW_COLUMNS,
-        ROWS_DIR,
-        estimate_tokens,
-        generation_budget,
-        write_task_folder,
-    )
+    from sarchat_tasks.prepared import FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR
+    from sarchat_tasks.task_folder import estimate_tokens, generation_budget, write_task_folder
 
     if root.exists():
         shutil.rmtree(root)
@@ -285,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         if args.reuse and (root / "manifest.json").is_file():
             manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-            from sarchat_tasks.prepared import write_task_folder
+            from sarchat_tasks.task_folder import write_task_folder
 
             write_task_folder(root, {t: i["max_new_tokens"] for t, i in manifest["tasks"].items()})
             print(f"prepared set reused from {root}")

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_responses import OFFICIAL_SIZES, full_test_set
 
 from sarchat_tasks.hooks import process_results
-from sarchat_tasks.prepared import read_task_yaml
+from sarchat_tasks.task_folder import read_task_yaml
 from sarchat_tasks.utils import vocabulary
 
 # The floor: one pass of one compiled pattern over every response (the numbers in it).
@@ -52,7 +52,7 @@ def pin_to_one_core() -> str:
 def aggregations() -> dict[str, Any]:
     """metric -> aggregation callable, read from the packaged template as lmms-eval reads it."""
     import sarchat_tasks.hooks as hooks
-    from sarchat_tasks.prepared import packaged_task_folder
+    from sarchat_tasks.task_folder import packaged_task_folder
 
     config = read_task_yaml(packaged_task_folder() / "_default_template_yaml")
     return {m["metric"]: getattr(hooks, m["aggregation"].rsplit(".", 1)[1]) for m in config["metric_list"]}

@@ -18,8 +18,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from sarchat_tasks.prepared import TOKEN_RE, packaged_task_folder, read_task_yaml
 from sarchat_tasks.scoring import parse_reference, primary_category
+from sarchat_tasks.task_folder import TOKEN_RE, packaged_task_folder, read_task_yaml
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,
     box_area_ratio,

@@ -14,17 +14,17 @@ from sarchat_tasks.errors import EXIT_USAGE, SarchatError
 
 # name -> (module, one-line help). The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "synth": ("sarchat_tasks.synth", "generate synthetic SAR scenes as a SARDet-100K-style tree"),
-    "build": ("sarchat_tasks.build", "rebuild SARChat-Bench from SARDet-100K (official files + prepared set)"),
+    "synth": ("sarchat_tasks.build.synth", "generate synthetic SAR scenes as a SARDet-100K-style tree"),
+    "build": ("sarchat_tasks.build.pipeline", "rebuild SARChat-Bench from SARDet-100K (official files + prepared set)"),
     "prepare": ("sarchat_tasks.prepare", "prepare official SARChat test files for the lmms-eval tasks"),
-    "stats": ("sarchat_tasks.stats", "dataset tables (paper Tables 1, 2, 4, 5) of a built or prepared set"),
-    "include-path": ("sarchat_tasks.evaluate", "print the task folder to pass to lmms-eval --include_path"),
-    "eval": ("sarchat_tasks.evaluate", "run lmms-eval with the SARChat tasks included"),
-    "demo": ("sarchat_tasks.demo", "run the baselines on the bundled sample and print the Table 3 report"),
-    "score": ("sarchat_tasks.score_files", "score official-format prediction files (swift infer output)"),
-    "rescore": ("sarchat_tasks.rescore", "recompute metrics from lmms-eval sample logs"),
-    "report": ("sarchat_tasks.report", "Table 3 report from lmms-eval results, with the paper side by side"),
-    "export-upstream": ("sarchat_tasks.export_upstream", "write the suite as an lmms-eval task folder"),
+    "stats": ("sarchat_tasks.report.stats", "dataset tables (paper Tables 1, 2, 4, 5) of a built or prepared set"),
+    "include-path": ("sarchat_tasks.run.evaluate", "print the task folder to pass to lmms-eval --include_path"),
+    "eval": ("sarchat_tasks.run.evaluate", "run lmms-eval with the SARChat tasks included"),
+    "demo": ("sarchat_tasks.run.demo", "run the baselines on the bundled sample and print the Table 3 report"),
+    "score": ("sarchat_tasks.results.score_files", "score official-format prediction files (swift infer output)"),
+    "rescore": ("sarchat_tasks.results.rescore", "recompute metrics from lmms-eval sample logs"),
+    "report": ("sarchat_tasks.report.table3", "Table 3 report from lmms-eval results, with the paper side by side"),
+    "export-upstream": ("sarchat_tasks.export.upstream", "write the suite as an lmms-eval task folder"),
 }
 
 

@@ -19,8 +19,9 @@ from typing import Any
 
 from lmms_eval.api.filter import Filter
 
-from sarchat_tasks.prepared import PreparedSet, bundled_sample
+from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.scoring import pooled_accuracy, sample_metrics, share_of_samples, task_score
+from sarchat_tasks.task_folder import bundled_sample
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
 
 __all__ = [

@@ -32,19 +32,9 @@ from sarchat_tasks.official import (
     task_of_file,
     task_of_question,
 )
-from sarchat_tasks.prepared import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    IMAGES_DIR,
-    MANIFEST,
-    ROW_COLUMNS,
-    ROWS_DIR,
-    TASKS_DIR,
-    estimate_tokens,
-    generation_budget,
-    write_task_folder,
-)
+from sarchat_tasks.prepared import FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, TASKS_DIR
 from sarchat_tasks.scoring import TASKS, TASKS_WITH_SUBSETS, ReferenceAnswerError, parse_reference, primary_category
+from sarchat_tasks.task_folder import estimate_tokens, generation_budget, write_task_folder
 
 
 class PrepareError(SarchatError):

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sarchat_tasks.build import REPORT, BuildError, build
-from sarchat_tasks.build_coco import SourceImage, image_candidates, read_split
-from sarchat_tasks.build_records import TEST_FILES, RecordRenderer, record_line
-from sarchat_tasks.build_templates import default_templates_path, load_templates
+from sarchat_tasks.build.coco import SourceImage, image_candidates, read_split
+from sarchat_tasks.build.pipeline import REPORT, BuildError, build
+from sarchat_tasks.build.records import TEST_FILES, RecordRenderer, record_line
+from sarchat_tasks.build.templates import default_templates_path, load_templates
 from sarchat_tasks.cli import main
 from sarchat_tasks.official import task_of_question
 from sarchat_tasks.scoring import TASK_COLUMNS
@@ -356,7 +356,7 @@ def test_same_input_and_seed_give_identical_files(tmp_path):
 def test_identification_questions_per_object_average_the_papers_ratio():
     bank = load_templates()
     renderer = RecordRenderer(bank, 0, "test")
-    from sarchat_tasks.build_coco import Instance
+    from sarchat_tasks.build.coco import Instance
 
     image = SourceImage(
         1, "x.jpg", 800, 800, tuple(Instance("ship", (i % 700, 10, i % 700 + 50, 60), False, i) for i in range(2000))

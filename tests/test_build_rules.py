@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sarchat_tasks.build_rules import (
+from sarchat_tasks.build.rules import (
     CLASSIFICATION_OPTIONS,
     PLURALS,
     BoxProblem,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sarchat_tasks.build_rules import CLASSIFICATION_OPTIONS, RELATION_PHRASES, SHAPE_PHRASES, plural
-from sarchat_tasks.build_templates import (
+from sarchat_tasks.build.rules import CLASSIFICATION_OPTIONS, RELATION_PHRASES, SHAPE_PHRASES, plural
+from sarchat_tasks.build.templates import (
     PAPER_QUESTION_COUNTS,
     TemplateError,
     default_templates_path,
@@ -76,7 +76,7 @@ def test_untagged_questions_name_no_category_but_the_options():
 
 @pytest.mark.parametrize("size", range(1, len(CATEGORIES) + 1))
 def test_classification_answer_names_each_category_once(size):
-    from sarchat_tasks.build_rules import join_categories
+    from sarchat_tasks.build.rules import join_categories
 
     for present in itertools.combinations(CATEGORIES, size):
         answer = BANK.get("classification", "answer").format(categories=join_categories(list(present)))

@@ -7,7 +7,8 @@ import filecmp
 from pathlib import Path
 
 from sarchat_tasks.cli import main
-from sarchat_tasks.prepared import PreparedSet, bundled_sample, packaged_task_folder
+from sarchat_tasks.prepared import PreparedSet
+from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
 # How the sample was made (CONTRIBUTING.md, "The bundled sample").
 SAMPLE_RECIPE = (["synth", "--images", "24", "--seed", "0"], ["build", "--splits", "test"])

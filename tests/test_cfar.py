@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from scipy import ndimage, stats
 
-from sarchat_tasks import synth
 from sarchat_tasks.baselines import cfar
+from sarchat_tasks.build import synth
 from sarchat_tasks.utils.matching import match_boxes
 
 

@@ -23,7 +23,8 @@ from types import ModuleType
 
 import pytest
 
-from sarchat_tasks.prepared import BINDING_MODULE, MANIFEST, TASKS_DIR, PreparedSetError, write_task_folder
+from sarchat_tasks.prepared import BINDING_MODULE, MANIFEST, TASKS_DIR, PreparedSetError
+from sarchat_tasks.task_folder import write_task_folder
 
 
 def _copy(prepared_set: Path, tmp_path: Path) -> Path:

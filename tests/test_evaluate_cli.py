@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from sarchat_tasks.cli import main
-from sarchat_tasks.evaluate import lmms_eval_argv
-from sarchat_tasks.prepared import packaged_task_folder
+from sarchat_tasks.run.evaluate import lmms_eval_argv
+from sarchat_tasks.task_folder import packaged_task_folder
 
 
 def test_include_path_prints_the_packaged_folder(capsys):

@@ -19,10 +19,10 @@ import pytest
 from official_fixture import RECORDS
 
 from sarchat_tasks import hooks
-from sarchat_tasks.export_upstream import ExportError, export
+from sarchat_tasks.export.upstream import ExportError, export
 from sarchat_tasks.hooks import process_results
-from sarchat_tasks.prepared import packaged_task_folder
 from sarchat_tasks.scoring import TASKS
+from sarchat_tasks.task_folder import packaged_task_folder
 
 HUB_ID = "sarchat-bench/SARChat-Bench"
 SNAPSHOT = Path(__file__).parent / "snapshots" / "upstream_prompts.json"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sarchat_tasks.report_intervals import bootstrap_intervals
+from sarchat_tasks.report.intervals import bootstrap_intervals
 
 
 def _identification(image: str, correct: int, category: str = "ship") -> dict:

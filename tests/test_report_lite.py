@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sarchat_tasks.cli import main
-from sarchat_tasks.run_logs import load_runs
+from sarchat_tasks.results.run_logs import load_runs
 
 RESPONSE = "There are 3 instances. {<294><358><329><427>}"
 

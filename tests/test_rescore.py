@@ -10,9 +10,9 @@ import pytest
 from test_report_runs import real_runs, results
 
 from sarchat_tasks import cli
-from sarchat_tasks.report import build_report
-from sarchat_tasks.rescore import RescoreError, rescore_run
-from sarchat_tasks.run_logs import load_run, load_runs, read_samples
+from sarchat_tasks.report.table3 import build_report
+from sarchat_tasks.results.rescore import RescoreError, rescore_run
+from sarchat_tasks.results.run_logs import load_run, load_runs, read_samples
 from sarchat_tasks.utils.boxes import BoxConventions
 
 

@@ -177,7 +177,7 @@ def test_qwen2_vl_generations_are_stored_but_never_reused(steps, prepared_set: P
     """lmms-eval 0.7.3 bug: qwen2_vl pops ``until`` from the request, so the key stored (after the
     call) is not the key looked up (before it). When this fails, lmms-eval fixed it: update
     docs/PERFORMANCE.md ("Resuming") and turn this into a reuse test."""
-    from sarchat_tasks.prepared import read_task_yaml
+    from sarchat_tasks.task_folder import read_task_yaml
 
     first, again = steps["qwen"], steps["qwen_rerun"]
     assert first["hits_misses"] == [0, FIRST_ONE] and first["generated"] == FIRST_ONE

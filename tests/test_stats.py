@@ -9,9 +9,9 @@ import shutil
 import pytest
 from test_build import mini_bank, write_sardet
 
-from sarchat_tasks.build import build
+from sarchat_tasks.build.pipeline import build
 from sarchat_tasks.cli import main
-from sarchat_tasks.stats import (
+from sarchat_tasks.report.stats import (
     PAPER_TEST_INSTANCES,
     PAPER_TEST_TASKS,
     PAPER_TOTALS,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sarchat_tasks import synth
+from sarchat_tasks.build import synth
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from official_fixture import RECORDS
 
-from sarchat_tasks.prepared import packaged_task_folder
+from sarchat_tasks.task_folder import packaged_task_folder
 
 PRE_PROMPT = "You are a SAR image analyst. "
 POST_PROMPT = " Give boxes on a 0-1000 scale."

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.prepared import PreparedSet, PreparedSetError, packaged_task_folder, read_task_yaml
+from sarchat_tasks.prepared import PreparedSet, PreparedSetError
 from sarchat_tasks.scoring import TASKS
+from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
 
 TASK_PREFIX = "sarchat_"
 LITE = "_lite"

@@ -34,8 +34,8 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TextIO
 
-from sarchat_tasks.build_coco import Instance, SourceImage
-from sarchat_tasks.build_rules import (
+from sarchat_tasks.build.coco import Instance, SourceImage
+from sarchat_tasks.build.rules import (
     CLASSIFICATION_OPTIONS,
     RELATION_PHRASES,
     SHAPE_PHRASES,
@@ -48,7 +48,7 @@ from sarchat_tasks.build_rules import (
     relation_pairs,
     subset_of,
 )
-from sarchat_tasks.build_templates import TemplateBank
+from sarchat_tasks.build.templates import TemplateBank
 from sarchat_tasks.official import OFFICIAL_FILES
 from sarchat_tasks.utils.boxes import format_box
 from sarchat_tasks.utils.vocabulary import (

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sarchat_tasks.build_rules import Box, BoxProblem, coco_box_to_pixels
+from sarchat_tasks.build.rules import Box, BoxProblem, coco_box_to_pixels
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.utils.vocabulary import CATEGORIES, category_of
 

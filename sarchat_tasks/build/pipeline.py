@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks import __version__
-from sarchat_tasks.build_coco import IMAGES_DIR, SKIP_REASONS, BuildError, SplitSource, annotation_file, read_split
-from sarchat_tasks.build_records import MIXED_FILES, TEST_FILES, RecordRenderer, write_split
-from sarchat_tasks.build_templates import default_templates_path, load_templates
+from sarchat_tasks.build.coco import IMAGES_DIR, SKIP_REASONS, BuildError, SplitSource, annotation_file, read_split
+from sarchat_tasks.build.records import MIXED_FILES, TEST_FILES, RecordRenderer, write_split
+from sarchat_tasks.build.templates import default_templates_path, load_templates
 from sarchat_tasks.prepared import IMAGES_DIR as PREPARED_IMAGES_DIR
 from sarchat_tasks.prepared import MANIFEST, ROWS_DIR, TASKS_DIR
 from sarchat_tasks.utils.vocabulary import CATEGORIES

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sarchat_tasks.run_logs import sample_image
+from sarchat_tasks.results.run_logs import sample_image
 from sarchat_tasks.scoring import COLUMN_KIND, POOLED, TASK_COLUMNS, TASKS
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.report_intervals import DEFAULT_ITERATIONS, Estimate, Intervals, bootstrap_intervals
-from sarchat_tasks.run_logs import RunFile, TaskRun, installed_versions, load_runs
+from sarchat_tasks.report.intervals import DEFAULT_ITERATIONS, Estimate, Intervals, bootstrap_intervals
+from sarchat_tasks.results.run_logs import RunFile, TaskRun, installed_versions, load_runs
 from sarchat_tasks.scoring import TABLE3_COLUMNS, TASK_COLUMNS, TASKS, average_score
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
@@ -536,7 +536,7 @@ def report_json(report: Report, plots: list[Path]) -> dict[str, Any]:
 
 def write_plots(report: Report, out: Path) -> tuple[list[Path], str | None]:
     """The radar chart and the size plot; returns the files and a message when some could not be drawn."""
-    from sarchat_tasks.report_plots import PlotModel, PlotsUnavailable, radar_chart, score_vs_size
+    from sarchat_tasks.report.plots import PlotModel, PlotsUnavailable, radar_chart, score_vs_size
 
     models = [PlotModel(m.name, m.task_scores, m.avg_score, m.params_b, False) for m in report.models]
     models += [PlotModel(p["model"], paper_task_scores(p), p["avg_score"], p["params_b"], True) for p in report.paper]

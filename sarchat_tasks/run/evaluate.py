@@ -11,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from sarchat_tasks.prepared import MANIFEST, PreparedSet, packaged_task_folder, write_task_folder
+from sarchat_tasks.prepared import MANIFEST, PreparedSet
+from sarchat_tasks.task_folder import packaged_task_folder, write_task_folder
 
 ACCEPTS_EXTRA = True
 

@@ -29,10 +29,11 @@ import yaml
 
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.prepared import ROW_COLUMNS, packaged_task_folder, read_task_yaml
+from sarchat_tasks.prepared import ROW_COLUMNS
 from sarchat_tasks.scoring import TASK_COLUMNS, TASKS
+from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # sarchat_tasks/
 # Source modules of utils.py, in dependency order, and the top-level names each contributes
 # (None: all of them). The scoring module's reference parsing runs at prepare time, not in lmms-eval.
 SCORING_EXCLUDED = frozenset({"ReferenceAnswerError", "parse_reference", "_reference_boxes", "_check_inside",

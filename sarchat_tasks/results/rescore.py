@@ -25,7 +25,7 @@ from sarchat_tasks import __version__, scoring
 from sarchat_tasks.cli import parse_conventions
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import PreparedSetError
-from sarchat_tasks.run_logs import (
+from sarchat_tasks.results.run_logs import (
     VARIANTS,
     RunFile,
     TaskRun,

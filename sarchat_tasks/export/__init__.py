@@ -1,0 +1,2 @@
+"""The suite in lmms-eval's own layout, for a pull request upstream: ``sarchat export-upstream``
+(``upstream``)."""

@@ -1,0 +1,2 @@
+"""Running lmms-eval on the suite: ``sarchat eval`` and ``sarchat include-path`` (``evaluate``),
+``sarchat demo`` (``demo``)."""
