@@ -8,7 +8,7 @@ so two runs of a benchmark score exactly the same inputs and their counts can be
 
 Each record is a prepared-set row (``task``, ``subset``, ``question``, ``answer``, ``width``,
 ``height``, ``category``, ``reference``) plus ``response``; ``reference`` is what
-``sarchat_tasks.scoring.parse_reference`` makes of the answer, as ``sarchat prepare`` stores it.
+``sarchat_tasks.registry.parse_reference`` makes of the answer, as ``sarchat prepare`` stores it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from sarchat_tasks.scoring import parse_reference, primary_category
+from sarchat_tasks.registry import parse_reference, primary_category
 from sarchat_tasks.task_folder import TOKEN_RE, packaged_task_folder, read_task_yaml
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,

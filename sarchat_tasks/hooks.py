@@ -14,13 +14,13 @@ module only adapts it to lmms-eval's calling conventions:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from lmms_eval.api.filter import Filter
 
+from sarchat_tasks.metrics import row_metrics, task_score
 from sarchat_tasks.prepared import PreparedSet
-from sarchat_tasks.scoring import pooled_accuracy, sample_metrics, share_of_samples, task_score
+from sarchat_tasks.scoring import pooled_accuracy, share_of_samples
 from sarchat_tasks.task_folder import bundled_sample
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
 
@@ -57,9 +57,7 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     """Score one response: the task's columns, its Table 3 record for ``avg_score`` and for its
     category's ``category_<name>``, and whether nothing in it could be read."""
-    response = results[0] if results else ""
-    reference = json.loads(doc["reference"])
-    return sample_metrics(doc["task"], doc["subset"], doc["category"], response, reference, doc["width"], doc["height"])
+    return row_metrics(doc, results[0] if results else "")
 
 
 class BoxConventionFilter(Filter):

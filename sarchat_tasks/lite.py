@@ -24,8 +24,10 @@ import hashlib
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from sarchat_tasks.registry import TASKS
 
 SALT = "sarchat-lite/1/"
 LITE_FRACTION = 0.05
@@ -59,37 +61,20 @@ def _reference(row: Mapping[str, Any]) -> dict[str, Any]:
     return reference if isinstance(reference, dict) else {}
 
 
-def object_count(row: Mapping[str, Any]) -> int:
-    """How many objects the record's reference holds (1 for identification, which names one)."""
-    reference = _reference(row)
-    task = row.get("task")
-    if task == "counting":
-        return int(reference.get("count", len(reference.get("boxes", []))))
-    if task == "referring":
-        return len(reference.get("boxes", []))
-    if task in ("grounding", "description"):
-        return len(reference.get("objects", []))
-    if task == "classification":
-        return len(reference.get("categories", []))
-    return 1
-
-
-def sub_column(row: Mapping[str, Any]) -> str:
-    """The partial column a record feeds beyond its file's columns ("" for none): the grounding
-    records whose reference states a relation are the only ones scored for abstract position."""
-    if row.get("task") == "grounding" and _reference(row).get("relations"):
-        return "grounding_abstract_position"
-    return ""
-
-
 def stratum(row: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
-    """(task, subset, partial column, category, object-count bucket) of a record."""
+    """(task, subset, partial column, category, object-count bucket) of a record: the partial
+    column is the one a record feeds beyond its file's columns (``TaskSpec.partial_column``: the
+    grounding records whose reference states a relation are the only ones scored for abstract
+    position), the bucket that of ``TaskSpec.object_count``."""
+    task = str(row.get("task", ""))
+    reference = _reference(row)
+    spec = TASKS.get(task)
     return (
-        str(row.get("task", "")),
+        task,
         str(row.get("subset", "") or ""),
-        sub_column(row),
+        spec.partial_column(reference) if spec else "",
         str(row.get("category", "") or ""),
-        count_bucket(object_count(row)),
+        count_bucket(spec.object_count(reference) if spec else 1),
     )
 
 
@@ -165,13 +150,3 @@ def select_lite(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         for key, seats in quotas.items():
             chosen.extend(index for _, index in sorted(strata[key])[:seats])
     return [rows[index] for index in sorted(chosen)]
-
-
-def lite_summary(rows: Iterable[Mapping[str, Any]], lite: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
-    """Records per file, full and lite: ``{"task/subset": {"full": n, "lite": m}}``."""
-    summary: dict[str, dict[str, int]] = defaultdict(lambda: {"full": 0, "lite": 0})
-    for name, group in (("full", rows), ("lite", lite)):
-        for row in group:
-            key = f"{row['task']}/{row['subset']}" if row.get("subset") else str(row["task"])
-            summary[key][name] += 1
-    return dict(summary)

@@ -4,7 +4,8 @@ The official test files are JSON arrays of single-turn records with one image. W
 ms-swift ``messages`` (``role``/``content``) or ShareGPT ``conversations`` (``from``/``value``) is
 not documented, so both are read. Prediction files, as the original repository's inference
 wrapper writes them, add ``response`` (the model's answer) and ``labels`` (the reference), as a
-JSON array or as JSON lines.
+JSON array or as JSON lines. Which task a file or question belongs to is the registry's
+(``sarchat_tasks.registry.task_of_file``, ``task_of_question``).
 """
 
 from __future__ import annotations
@@ -16,25 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.utils.vocabulary import find_categories
 
-# Official file name -> (task, subset). Subset "" where the task has none.
-OFFICIAL_FILES: dict[str, tuple[str, str]] = {
-    "SARChat_classify_test.json": ("classification", ""),
-    "SARChat_describe_test.json": ("description", ""),
-    "SARChat_classify_count_test.json": ("counting", ""),
-    "SARChat_grounding_multi_test.json": ("grounding", "multi"),
-    "SARChat_grounding_single_test.json": ("grounding", "single"),
-    "SARChat_identify_multi_test.json": ("identification", "multi"),
-    "SARChat_identify_single_test.json": ("identification", "single"),
-    "SARChat_refer_multi_test.json": ("referring", "multi"),
-    "SARChat_refer_single_test.json": ("referring", "single"),
-}
-TASK_TAGS: dict[str, str] = {"[count]": "counting", "[grounding]": "grounding", "[identify]": "identification",
-                             "[refer]": "referring"}  # fmt: skip
-_FILE_TASK_WORDS = (("classify_count", "counting"), ("count", "counting"), ("grounding", "grounding"),
-                    ("identify", "identification"), ("refer", "referring"), ("describe", "description"),
-                    ("classify", "classification"))  # fmt: skip
 _IMAGE_TOKEN_RE = re.compile(r"^\s*(?:<image>\s*)+")
 
 
@@ -113,27 +96,3 @@ def parse_record(record: dict[str, Any], index: int, path: Path) -> OfficialReco
 def read_official_file(path: Path) -> list[OfficialRecord]:
     """Every record of an official test or prediction file."""
     return [parse_record(record, i, path) for i, record in enumerate(read_json_records(path))]
-
-
-def task_of_file(path: Path) -> tuple[str | None, str | None]:
-    """(task, subset) from an official file name, or from the words in another name; None where
-    the name does not tell."""
-    name = Path(path).name
-    if name in OFFICIAL_FILES:
-        return OFFICIAL_FILES[name]
-    lowered = name.lower()
-    task = next((t for word, t in _FILE_TASK_WORDS if word in lowered), None)
-    subset = "multi" if "multi" in lowered else "single" if "single" in lowered else None
-    return task, subset
-
-
-def task_of_question(question: str) -> str:
-    """The task a question belongs to, by its tag; untagged questions that offer the category
-    options are classification, the rest description."""
-    lowered = question.lower()
-    for tag, task in TASK_TAGS.items():
-        if tag in lowered:
-            return task
-    if len({m.value for m in find_categories(question)}) >= 3:
-        return "classification"
-    return "description"

@@ -25,15 +25,10 @@ from typing import Any
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.lite import LITE_SUFFIX, select_lite
-from sarchat_tasks.official import (
-    OfficialFormatError,
-    OfficialRecord,
-    read_official_file,
-    task_of_file,
-    task_of_question,
-)
+from sarchat_tasks.official import OfficialFormatError, OfficialRecord, read_official_file
 from sarchat_tasks.prepared import FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, TASKS_DIR
-from sarchat_tasks.scoring import TASKS, TASKS_WITH_SUBSETS, ReferenceAnswerError, parse_reference, primary_category
+from sarchat_tasks.registry import TASKS, parse_reference, primary_category, task_of_file, task_of_question
+from sarchat_tasks.scoring import ReferenceAnswerError
 from sarchat_tasks.task_folder import estimate_tokens, generation_budget, write_task_folder
 
 
@@ -89,18 +84,16 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 
 def _subset_of(task: str, file_subset: str | None, reference: dict[str, Any], where: str) -> str:
-    if task not in TASKS_WITH_SUBSETS:
+    """The record's subset: none for a task without subsets, else the file name's, else the task's
+    rule (one object or several); a task with no such rule needs its official file name."""
+    spec = TASKS[task]
+    if not spec.subsets:
         return ""
-    if file_subset:
-        return file_subset
-    if task == "grounding":
-        return "multi" if len(reference["objects"]) > 1 else "single"
-    if task == "referring":
-        return "multi" if len(reference["boxes"]) > 1 else "single"
-    raise PrepareError(
-        f"{where}: cannot tell multi from single for an identification record; name the file "
-        "SARChat_identify_multi_test.json or SARChat_identify_single_test.json"
-    )
+    subset = file_subset or spec.subset_of(reference)
+    if subset is None:
+        names = " or ".join(spec.official_files)
+        raise PrepareError(f"{where}: cannot tell multi from single for a {task} record; name the file {names}")
+    return subset
 
 
 @dataclass(frozen=True)
@@ -141,7 +134,7 @@ def read_records(sources: list[Path], images_root: Path) -> Iterator[ReadRecord]
                 reference = parse_reference(task, record.answer, width, height, record.question)
             except (PrepareError, ReferenceAnswerError) as exc:
                 raise PrepareError(f"{where}: {exc}") from exc
-            if task in ("counting", "referring") and reference["category"] is None:
+            if TASKS[task].asks_category and reference["category"] is None:
                 raise PrepareError(f"{where}: the question names no known category: {record.question!r}")
             subset = _subset_of(task, file_subset, reference, where)
             yield ReadRecord(source, record, task, subset, reference, image, int(width), int(height), where)

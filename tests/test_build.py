@@ -16,8 +16,7 @@ from sarchat_tasks.build.pipeline import REPORT, BuildError, build
 from sarchat_tasks.build.records import TEST_FILES, RecordRenderer, record_line
 from sarchat_tasks.build.templates import default_templates_path, load_templates
 from sarchat_tasks.cli import main
-from sarchat_tasks.official import task_of_question
-from sarchat_tasks.scoring import TASK_COLUMNS
+from sarchat_tasks.registry import TASKS, task_of_question
 
 CATEGORY_LIST = [
     {"id": i + 1, "name": n} for i, n in enumerate(["ship", "aircraft", "car", "tank", "bridge", "harbor"])
@@ -388,7 +387,7 @@ def _oracle_files(records_by_file: dict[str, list[dict]], folder: Path) -> list[
 
 
 def _assert_all_100(metrics: dict) -> None:
-    for task, columns in TASK_COLUMNS.items():
+    for task, columns in ((t, s.columns) for t, s in TASKS.items()):
         assert metrics[task]["samples"] > 0, task
         for column in columns:
             assert metrics[task][column.name] == 100.0, (task, column.name)

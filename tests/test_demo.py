@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sarchat_tasks.prepared import PreparedSet
-from sarchat_tasks.scoring import TABLE3_COLUMNS
+from sarchat_tasks.registry import TABLE3_COLUMNS
 from sarchat_tasks.task_folder import bundled_sample
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

@@ -21,7 +21,7 @@ from official_fixture import RECORDS
 from sarchat_tasks import hooks
 from sarchat_tasks.export.upstream import ExportError, export
 from sarchat_tasks.hooks import process_results
-from sarchat_tasks.scoring import TASKS
+from sarchat_tasks.registry import TASKS
 from sarchat_tasks.task_folder import packaged_task_folder
 
 HUB_ID = "sarchat-bench/SARChat-Bench"

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sarchat_tasks.lite import LITE_FRACTION, MIN_PER_COLUMN, lite_size, record_key, select_lite, stratum
-from sarchat_tasks.scoring import TASKS
+from sarchat_tasks.registry import TASKS
 from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
 
 CATEGORIES = ("ship", "aircraft", "car", "tank", "bridge", "harbor")

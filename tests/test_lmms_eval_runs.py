@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from tiny_qwen2vl import build_tiny_qwen2vl
 
-from sarchat_tasks.scoring import TABLE3_COLUMNS, TASK_COLUMNS
+from sarchat_tasks.registry import TABLE3_COLUMNS, TASKS
 
-TASK_NAMES = [f"sarchat_{task}" for task in TASK_COLUMNS]
+TASK_NAMES = [f"sarchat_{task}" for task in TASKS]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
@@ -42,9 +42,9 @@ def qwen_run(prepared_set: Path, tmp_path_factory) -> tuple[dict, Path]:
 
 def test_qwen2_vl_run_reports_every_metric(qwen_run):
     results, out = qwen_run
-    for task in TASK_COLUMNS:
+    for task in TASKS:
         metrics = results["results"][f"sarchat_{task}"]
-        for column in TASK_COLUMNS[task]:
+        for column in TASKS[task].columns:
             assert f"{column.name},none" in metrics, (task, column.name)
         for name in ("avg_score", "parse_failure_rate", "category_ship"):
             assert f"{name},none" in metrics

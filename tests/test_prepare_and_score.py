@@ -13,7 +13,7 @@ from official_fixture import oracle_predictions, write_official_fixture
 from sarchat_tasks.cli import main
 from sarchat_tasks.prepare import PrepareError, prepare
 from sarchat_tasks.prepared import PreparedSet, PreparedSetError
-from sarchat_tasks.scoring import TABLE3_COLUMNS
+from sarchat_tasks.registry import TABLE3_COLUMNS
 
 
 def test_prepared_layout(prepared_set: Path):

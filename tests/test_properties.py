@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sarchat_tasks.hooks import process_results
-from sarchat_tasks.scoring import TASK_COLUMNS
+from sarchat_tasks.registry import TASKS
 from sarchat_tasks.utils import answers, boxes, matching, vocabulary
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
@@ -46,7 +46,7 @@ texts = st.one_of(
 
 def _keys(task: str) -> set[str]:
     return (
-        {c.name for c in TASK_COLUMNS[task]}
+        {c.name for c in TASKS[task].columns}
         | {"avg_score", "parse_failure_rate"}
         | {f"category_{c}" for c in CATEGORIES}
     )
@@ -70,7 +70,7 @@ def _check(task: str, response) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts)
 def test_process_results_never_raises(text: str):
-    for task in TASK_COLUMNS:
+    for task in TASKS:
         _check(task, text)
 
 
@@ -164,7 +164,7 @@ def _worst_inputs() -> dict[str, str]:
 
 def test_worst_inputs_finish_in_bounded_time():
     for name, text in _worst_inputs().items():
-        for task in TASK_COLUMNS:
+        for task in TASKS:
             start = time.perf_counter()
             out = process_results(_doc(task), [text])
             elapsed = time.perf_counter() - start
@@ -174,7 +174,7 @@ def test_worst_inputs_finish_in_bounded_time():
 
 def test_non_string_responses_score_as_empty():
     for response in (None, 12, b"ship", ["ship"], float("nan")):
-        for task in TASK_COLUMNS:
+        for task in TASKS:
             _check(task, response)
 
 

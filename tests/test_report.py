@@ -18,6 +18,7 @@ import pytest
 from test_report_runs import real_runs, results
 
 from sarchat_tasks import cli
+from sarchat_tasks.registry import TABLE3_COLUMNS, TASKS
 from sarchat_tasks.report.table3 import (
     REPORT_COLUMNS,
     build_report,
@@ -27,7 +28,6 @@ from sarchat_tasks.report.table3 import (
     write_report,
 )
 from sarchat_tasks.results.run_logs import load_runs
-from sarchat_tasks.scoring import TABLE3_COLUMNS, TASKS
 
 N_FIXTURE = {"counting": 3, "grounding": 3, "identification": 4, "referring": 4, "description": 1, "classification": 2}
 

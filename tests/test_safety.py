@@ -93,7 +93,7 @@ def test_the_checker_catches_what_it_looks_for(tmp_path: Path):
 
 def test_a_response_that_looks_like_code_is_scored_as_text(tmp_path: Path):
     """A response written as Python is read as words and boxes, never run."""
-    from sarchat_tasks.scoring import score_sample
+    from sarchat_tasks.metrics import score_sample
 
     marker = tmp_path / "ran"
     payload = f"__import__('pathlib').Path({str(marker)!r}).write_text('x') or [1, 2, 3, 4]"

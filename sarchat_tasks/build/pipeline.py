@@ -79,13 +79,6 @@ def _check_output(out: Path, force: bool) -> list[str]:
     return existing
 
 
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
-
-
 def _commit(partial: Path, out: Path, existing: list[str], token: str) -> None:
     """Move the finished build from ``partial`` into ``out``, setting aside what it replaces first."""
     replaced = out / f"{REPLACED_PREFIX}{token}"

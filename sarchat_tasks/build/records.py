@@ -49,7 +49,7 @@ from sarchat_tasks.build.rules import (
     subset_of,
 )
 from sarchat_tasks.build.templates import TemplateBank
-from sarchat_tasks.official import OFFICIAL_FILES
+from sarchat_tasks.registry import OFFICIAL_FILES
 from sarchat_tasks.utils.boxes import format_box
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,

@@ -30,7 +30,7 @@ import yaml
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import ROW_COLUMNS
-from sarchat_tasks.scoring import TASK_COLUMNS, TASKS
+from sarchat_tasks.registry import TASKS
 from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # sarchat_tasks/
@@ -307,7 +307,7 @@ def readme(hub_id: str, yamls: dict[str, str]) -> str:
     """The task folder's README: paper, citation, tasks, metrics, dataset layout."""
     tasks = sorted(yaml.safe_load(t.replace("!function", ""))["task"] for n, t in yamls.items() if "group:" not in t)
     rows = "\n".join(
-        f"| `sarchat_{task}` | `{task}` | " + ", ".join(f"`{c.name}`" for c in TASK_COLUMNS[task]) + " |"
+        f"| `sarchat_{task}` | `{task}` | " + ", ".join(f"`{c.name}`" for c in TASKS[task].columns) + " |"
         for task in TASKS
     )
     lite = ", ".join(f"`{t}`" for t in tasks if t.endswith("_lite"))

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from sarchat_tasks.registry import COLUMNS, TASKS
 from sarchat_tasks.results.run_logs import sample_image
-from sarchat_tasks.scoring import COLUMN_KIND, POOLED, TASK_COLUMNS, TASKS
+from sarchat_tasks.scoring import POOLED
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
 ALL = "all"
@@ -51,7 +52,7 @@ class Intervals:
 
 
 def _table_columns(task: str) -> list[str]:
-    return [c.name for c in TASK_COLUMNS[task] if c.in_table]
+    return [c.name for c in TASKS[task].table_columns]
 
 
 def _scopes() -> list[str]:
@@ -122,7 +123,7 @@ def bootstrap_intervals(
                     if value is None or (task, scope, column) not in index:
                         continue
                     k = index[(task, scope, column)]
-                    if COLUMN_KIND[column] == POOLED:
+                    if COLUMNS[column].kind == POOLED:
                         num[unit, k] += value[0]
                         den[unit, k] += value[0] + value[1] + value[2]
                     else:

@@ -13,17 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.scoring import TASKS
+from sarchat_tasks.registry import TASKS
 
 MISSING_MESSAGE = "plots need matplotlib, which is not installed: pip install 'sarchat-bench[plots]'"
-TASK_LABELS = {
-    "counting": "Counting",
-    "grounding": "Grounding",
-    "identification": "Identification",
-    "referring": "Referring",
-    "description": "Description",
-    "classification": "Classification",
-}
 
 
 class PlotsUnavailable(SarchatError):
@@ -86,7 +78,7 @@ def radar_chart(models: Sequence[PlotModel], stem: Path) -> list[Path]:
         ax.plot([*angles, angles[0]], [*values, values[0]], color=colour, linewidth=2.2, label=label)
         ax.fill([*angles, angles[0]], [*values, values[0]], color=colour, alpha=0.12)
     ax.set_xticks(angles)
-    ax.set_xticklabels([TASK_LABELS[t] for t in TASKS])
+    ax.set_xticklabels([spec.paper_group for spec in TASKS.values()])
     ax.set_ylim(0, 100)
     ax.set_yticks([20, 40, 60, 80, 100])
     ax.set_title("SARChat-Bench task scores (a_t, %)", pad=24)

@@ -12,7 +12,7 @@ same tables for any set, next to the paper's numbers where they are known:
 
 The objects (Tables 1, 2, 4) are read from the grounding answers, which list every object of their
 image once, in the SARChat box syntax; the task of a record comes from its official file name or,
-in the mixed train file, from its question (``official.task_of_question``). A prepared set
+in the mixed train file, from its question (``registry.task_of_question``). A prepared set
 (``DIR/manifest.json``) is read from its rows, whose parsed references already hold the objects.
 """
 
@@ -33,13 +33,20 @@ from sarchat_tasks.official import (
     OfficialFormatError,
     parse_record,
     read_json_records,
-    task_of_file,
-    task_of_question,
 )
+from sarchat_tasks.registry import TASKS, task_of_file, task_of_question
 from sarchat_tasks.utils.answers import categorised_boxes
 from sarchat_tasks.utils.vocabulary import CATEGORIES, SHAPE_WORDS, shape_word
 
-TASKS: tuple[str, ...] = ("classification", "description", "counting", "grounding", "identification", "referring")
+# The paper's Table 5 lists the tasks in this order.
+TABLE5_ORDER: tuple[str, ...] = (
+    "classification",
+    "description",
+    "counting",
+    "grounding",
+    "identification",
+    "referring",
+)
 
 # Paper Table 1: test objects per category.
 PAPER_TEST_INSTANCES: dict[str, int] = {
@@ -51,14 +58,7 @@ PAPER_TEST_INSTANCES: dict[str, int] = {
     "harbor": 399,
 }
 # Paper Table 5: test records per task (its 11,794 for counting is a typo: 11,704 makes the total).
-PAPER_TEST_TASKS: dict[str, int] = {
-    "classification": 10_024,
-    "description": 6_032,
-    "counting": 11_704,
-    "grounding": 11_608,
-    "identification": 175_565,
-    "referring": 11_703,
-}
+PAPER_TEST_TASKS: dict[str, int] = {task: TASKS[task].paper_test_records for task in TABLE5_ORDER}
 PAPER_TOTALS: dict[str, int] = {"test": 226_636, "train": 1_836_912}
 
 # Boxes are in pixels; parse_boxes only needs a frame large enough not to call them absurd.
@@ -280,7 +280,7 @@ def compute_stats(folder: Path) -> dict[str, Any]:
         table4[split] = {c: ratio_summary(data.ratios.get(c, [])) for c in CATEGORIES}
         table5[split] = {
             task: {"records": sum(data.records[task].values()), "subsets": dict(sorted(data.records[task].items()))}
-            for task in TASKS
+            for task in TABLE5_ORDER
             if task in data.records
         }
     return {
@@ -381,7 +381,7 @@ def format_stats(stats: dict[str, Any]) -> str:
         if split == "train":
             header += ["paper train"]
     rows = []
-    for task in [*TASKS, "total"]:
+    for task in [*TABLE5_ORDER, "total"]:
         row = [task]
         for split in splits:
             table = stats["table5_tasks"][split]

@@ -31,27 +31,19 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.registry import TABLE3_COLUMNS, TASK_OF_COLUMN, TASKS
 from sarchat_tasks.report.intervals import DEFAULT_ITERATIONS, Estimate, Intervals, bootstrap_intervals
 from sarchat_tasks.results.run_logs import RunFile, TaskRun, installed_versions, load_runs
-from sarchat_tasks.scoring import TABLE3_COLUMNS, TASK_COLUMNS, TASKS, average_score
+from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
 REPORT_COLUMNS: tuple[str, ...] = ("avg_score", *TABLE3_COLUMNS)
 PARTIAL_MARK, VERSION_MARK = "†", "‡"
 NO_LOGS = "no sample logs"
 # The paper's column groups and sub-headers (Table 3), for the LaTeX table.
-PAPER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Counting", ("Only count", "IoU=.25", "IoU=.5")),
-    ("Grounding", ("Abstract position", "Multi", "Single")),
-    ("Identification", ("Multi", "Single")),
-    ("Referring", ("Multi IoU=.25", "Multi IoU=.5", "Single IoU=.25", "Single IoU=.5")),
-    ("Description", ("Descript",)),
-    ("Classification", ("Class",)),
+PAPER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (spec.paper_group, tuple(c.label for c in spec.table_columns)) for spec in TASKS.values()
 )
-
-
-def task_of_column(column: str) -> str:
-    return next(t for t in TASKS if column in {c.name for c in TASK_COLUMNS[t]})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,9 +66,7 @@ def paper_rows() -> list[dict[str, Any]]:
 def paper_task_scores(row: dict[str, Any]) -> dict[str, float]:
     """a_t of a paper row: the mean of the task's Table 3 columns (paper equation 5)."""
     return {
-        task: sum(row[c.name] for c in TASK_COLUMNS[task] if c.in_table)
-        / sum(1 for c in TASK_COLUMNS[task] if c.in_table)
-        for task in TASKS
+        task: sum(row[c.name] for c in spec.table_columns) / len(spec.table_columns) for task, spec in TASKS.items()
     }
 
 
@@ -133,7 +123,7 @@ class ModelReport:
             return None
         if column == "avg_score":
             return self.intervals.avg_score if self.avg_score is not None else None
-        if task_of_column(column) in self.tasks_without_logs:
+        if TASK_OF_COLUMN[column] in self.tasks_without_logs:
             return None
         return self.intervals.columns.get(column)
 
@@ -180,7 +170,7 @@ def build_model(
     tasks = {t: tasks[t] for t in TASKS if t in tasks}
     columns: dict[str, float | None] = {}
     for column in TABLE3_COLUMNS:
-        task_run = tasks.get(task_of_column(column))
+        task_run = tasks.get(TASK_OF_COLUMN[column])
         columns[column] = None if task_run is None else _number(task_run.metrics.get(column))
     task_scores = {t: _number(r.metrics.get("avg_score")) for t, r in tasks.items()}
     sizes = {t: (r.n_effective if r.n_effective is not None else 0) for t, r in tasks.items()}
@@ -238,7 +228,7 @@ def _attach_intervals(model: ModelReport, iterations: int, seed: int) -> None:
         model.intervals.avg_score = None
     for task in logged:
         for column, estimate in model.intervals.columns.items():
-            if task_of_column(column) != task:
+            if TASK_OF_COLUMN[column] != task:
                 continue
             reported = model.columns.get(column)
             if (reported is None) != (estimate.value is None) or (

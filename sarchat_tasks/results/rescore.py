@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sarchat_tasks import __version__, scoring
+from sarchat_tasks import __version__
 from sarchat_tasks.cli import parse_conventions
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.metrics import aggregate_metrics, row_metrics
 from sarchat_tasks.prepared import PreparedSetError
+from sarchat_tasks.registry import TASKS
 from sarchat_tasks.results.run_logs import (
     VARIANTS,
     RunFile,
@@ -37,25 +39,12 @@ from sarchat_tasks.results.run_logs import (
     rows_file,
     sample_image,
 )
-from sarchat_tasks.scoring import TASKS, average_score
+from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.boxes import BoxConventions
 
 
 class RescoreError(SarchatError):
     """A sample log that cannot be rescored; the message names the file and the document."""
-
-
-def sample_metrics(
-    task: str, row: dict[str, Any], response: str, conventions: BoxConventions | None = None
-) -> dict[str, Any]:
-    """The per-sample values ``hooks.process_results`` logs, for one prepared row and response."""
-    return scoring.sample_metrics(
-        task, row["subset"], row["category"], response, json.loads(row["reference"]), row["width"], row["height"],
-        conventions,
-    )  # fmt: skip
-
-
-aggregate = scoring.aggregate_metrics
 
 
 def rescore_task(
@@ -81,9 +70,9 @@ def rescore_task(
         if "target" in sample and sample["target"] != row["answer"]:
             raise RescoreError(f"{where}: the logged target differs from row {doc_id} of {path}")
         rescored = dict(sample)
-        rescored.update(sample_metrics(task_run.task, row, response_text(sample), conventions))
+        rescored.update(row_metrics(row, response_text(sample), conventions))
         records.append(rescored)
-    return aggregate(task_run.task, records), records
+    return aggregate_metrics(task_run.task, records), records
 
 
 def _metric_block(old: dict[str, Any], metrics: dict[str, Any], filter_name: str) -> dict[str, Any]:

@@ -11,14 +11,14 @@ they agree on which file a number came from and on which run of a model wins.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import PreparedSet, PreparedSetError
-from sarchat_tasks.scoring import TASKS
+from sarchat_tasks.registry import TASKS
 from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
 
 TASK_PREFIX = "sarchat_"
@@ -273,8 +273,3 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         return pq.read_table(path).to_pylist()
     except (OSError, ValueError) as exc:
         raise PreparedSetError(f"{path}: cannot read prepared rows: {exc}") from exc
-
-
-def iter_task_runs(runs: Iterable[RunFile]) -> Iterator[TaskRun]:
-    for run in runs:
-        yield from run.tasks.values()

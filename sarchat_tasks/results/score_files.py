@@ -18,8 +18,10 @@ from typing import Any
 
 from sarchat_tasks.cli import parse_conventions
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.metrics import score_records
 from sarchat_tasks.prepare import PrepareError, read_records
-from sarchat_tasks.scoring import TASKS, average_score, primary_category, score_records
+from sarchat_tasks.registry import TASKS, primary_category
+from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.boxes import BoxConventions
 
 

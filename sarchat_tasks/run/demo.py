@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from sarchat_tasks.prepared import PreparedSet
+from sarchat_tasks.registry import TABLE3_COLUMNS
 from sarchat_tasks.run.evaluate import lmms_eval_argv, results_files
-from sarchat_tasks.scoring import TABLE3_COLUMNS
 from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
 MODELS: tuple[str, ...] = ("sarchat_cfar", "sarchat_blind")

@@ -1,0 +1,290 @@
+"""The six SARChat-Bench tasks, each defined once: every module that needs to know a task reads it here.
+
+A ``TaskSpec`` holds what defines a task across the flow:
+
+* data: the official test files and their subsets, the question tag, the words that name the task
+  in another file name, and how a file without a subset in its name is split (``subset_of``);
+* scoring: the columns it reports (kind, subset, whether they are Table 3 columns, the paper's
+  sub-header), the reference parser (prepare time) and the scorer (per response), from
+  ``sarchat_tasks.scoring``;
+* breakdowns: the category a sample is filed under, how many objects its reference holds (the
+  lite subset's strata), and a column that covers only part of the task's samples;
+* reporting: the task's header in the paper's Table 3 and its test size there (Table 5).
+
+Adding a task is a ``TaskSpec`` here, one task YAML and its templates in the build's bank
+(CONTRIBUTING.md, "Adding a packaged task"); the task YAMLs' metric list, lite twins and groups
+are generated from this registry (``python -m sarchat_tasks.task_folder``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sarchat_tasks import scoring
+from sarchat_tasks.scoring import POOLED, SHARE, SUBSETS
+from sarchat_tasks.utils.vocabulary import find_categories
+
+LMMS_TASK_PREFIX = "sarchat_"
+Reference = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One reported metric: its kind (``share`` or ``pooled``), the subset it covers (None = all),
+    whether it is a Table 3 column (and so enters the task score) or an extra, and its sub-header
+    in the paper's Table 3."""
+
+    name: str
+    kind: str
+    subset: str | None = None
+    in_table: bool = True
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything that defines one task (see the module docstring)."""
+
+    name: str
+    paper_group: str  # the task's header in the paper's Table 3, also its label in plots
+    columns: tuple[Column, ...]
+    official_files: Mapping[str, str]
+    file_words: tuple[str, ...]
+    parse_reference: Callable[[str, int, int, str], dict[str, Any]]
+    score: Callable[..., tuple[dict[str, Any], bool]]
+    category_of: Callable[[Reference], str | None]
+    object_count: Callable[[Reference], int]
+    paper_test_records: int
+    question_tag: str | None = None
+    asks_category: bool = False  # the question names the category asked about (it must)
+    subsets: tuple[str, ...] = ()
+    subset_of: Callable[[Reference], str | None] = field(default=lambda reference: None)
+    partial_column: Callable[[Reference], str] = field(default=lambda reference: "")
+
+    @property
+    def lmms_task(self) -> str:
+        """The lmms-eval task name (``sarchat_counting``)."""
+        return LMMS_TASK_PREFIX + self.name
+
+    @property
+    def table_columns(self) -> tuple[Column, ...]:
+        """The task's Table 3 columns, in the paper's order."""
+        return tuple(c for c in self.columns if c.in_table)
+
+
+def _multi_if_several(key: str) -> Callable[[Reference], str]:
+    return lambda reference: "multi" if len(reference[key]) > 1 else "single"
+
+
+def _queried(reference: Reference) -> str | None:
+    return reference.get("category")
+
+
+def _most_frequent_object(reference: Reference) -> str | None:
+    return scoring.most_frequent([obj[0] for obj in reference["objects"]])
+
+
+def _abstract_position(reference: Reference) -> str:
+    # Only grounding records whose reference states a relation are scored for abstract position.
+    return "grounding_abstract_position" if reference.get("relations") else ""
+
+
+TASKS: dict[str, TaskSpec] = {
+    spec.name: spec
+    for spec in (
+        TaskSpec(
+            name="counting",
+            paper_group="Counting",
+            columns=(
+                Column("counting_only", SHARE, label="Only count"),
+                Column("counting_iou25", POOLED, label="IoU=.25"),
+                Column("counting_iou50", POOLED, label="IoU=.5"),
+            ),
+            official_files={"SARChat_classify_count_test.json": ""},
+            file_words=("classify_count", "count"),
+            question_tag="[count]",
+            asks_category=True,
+            parse_reference=scoring.counting_reference,
+            score=scoring.score_counting,
+            category_of=_queried,
+            object_count=lambda reference: int(reference.get("count", len(reference.get("boxes", [])))),
+            paper_test_records=11_704,
+        ),
+        TaskSpec(
+            name="grounding",
+            paper_group="Grounding",
+            columns=(
+                Column("grounding_abstract_position", SHARE, label="Abstract position"),
+                Column("grounding_multi", POOLED, "multi", label="Multi"),
+                Column("grounding_single", POOLED, "single", label="Single"),
+                Column("grounding_multi_iou25", POOLED, "multi", in_table=False),
+                Column("grounding_single_iou25", POOLED, "single", in_table=False),
+            ),
+            official_files={
+                "SARChat_grounding_multi_test.json": "multi",
+                "SARChat_grounding_single_test.json": "single",
+            },
+            file_words=("grounding",),
+            question_tag="[grounding]",
+            subsets=SUBSETS,
+            subset_of=_multi_if_several("objects"),
+            parse_reference=scoring.grounding_reference,
+            score=scoring.score_grounding,
+            category_of=_most_frequent_object,
+            object_count=lambda reference: len(reference.get("objects", [])),
+            partial_column=_abstract_position,
+            paper_test_records=11_608,
+        ),
+        TaskSpec(
+            name="identification",
+            paper_group="Identification",
+            columns=(
+                Column("identification_multi", SHARE, "multi", label="Multi"),
+                Column("identification_single", SHARE, "single", label="Single"),
+            ),
+            official_files={"SARChat_identify_multi_test.json": "multi", "SARChat_identify_single_test.json": "single"},
+            file_words=("identify",),
+            question_tag="[identify]",
+            subsets=SUBSETS,
+            parse_reference=scoring.identification_reference,
+            score=scoring.score_identification,
+            category_of=_queried,
+            object_count=lambda reference: 1,  # an identification record names one object
+            paper_test_records=175_565,
+        ),
+        TaskSpec(
+            name="referring",
+            paper_group="Referring",
+            columns=(
+                Column("referring_multi_iou25", POOLED, "multi", label="Multi IoU=.25"),
+                Column("referring_multi_iou50", POOLED, "multi", label="Multi IoU=.5"),
+                Column("referring_single_iou25", POOLED, "single", label="Single IoU=.25"),
+                Column("referring_single_iou50", POOLED, "single", label="Single IoU=.5"),
+            ),
+            official_files={"SARChat_refer_multi_test.json": "multi", "SARChat_refer_single_test.json": "single"},
+            file_words=("refer",),
+            question_tag="[refer]",
+            asks_category=True,
+            subsets=SUBSETS,
+            subset_of=_multi_if_several("boxes"),
+            parse_reference=scoring.referring_reference,
+            score=scoring.score_referring,
+            category_of=_queried,
+            object_count=lambda reference: len(reference.get("boxes", [])),
+            paper_test_records=11_703,
+        ),
+        TaskSpec(
+            name="description",
+            paper_group="Description",
+            columns=(Column("description", POOLED, label="Descript"),),
+            official_files={"SARChat_describe_test.json": ""},
+            file_words=("describe",),
+            parse_reference=scoring.description_reference,
+            score=scoring.score_description,
+            category_of=_most_frequent_object,
+            object_count=lambda reference: len(reference.get("objects", [])),
+            paper_test_records=6_032,
+        ),
+        TaskSpec(
+            name="classification",
+            paper_group="Classification",
+            columns=(Column("classification", POOLED, label="Class"),),
+            official_files={"SARChat_classify_test.json": ""},
+            file_words=("classify",),
+            parse_reference=scoring.classification_reference,
+            score=scoring.score_classification,
+            category_of=lambda reference: scoring.most_frequent(list(reference["categories"])),
+            object_count=lambda reference: len(reference.get("categories", [])),
+            paper_test_records=10_024,
+        ),
+    )
+}
+
+TASK_NAMES: tuple[str, ...] = tuple(TASKS)
+TABLE3_COLUMNS: tuple[str, ...] = tuple(c.name for spec in TASKS.values() for c in spec.table_columns)
+COLUMNS: dict[str, Column] = {c.name: c for spec in TASKS.values() for c in spec.columns}
+TASK_OF_COLUMN: dict[str, str] = {c.name: spec.name for spec in TASKS.values() for c in spec.columns}
+
+
+class UnknownTaskError(KeyError):
+    """A task name that is not one of the six."""
+
+
+def spec(task: str) -> TaskSpec:
+    """The spec of a task by name; raises ``UnknownTaskError``."""
+    try:
+        return TASKS[task]
+    except KeyError:
+        raise UnknownTaskError(task) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Which task a file or a question belongs to
+# ---------------------------------------------------------------------------------------------
+
+OFFICIAL_FILES: dict[str, tuple[str, str]] = {
+    file: (s.name, subset) for s in TASKS.values() for file, subset in s.official_files.items()
+}
+# Words are tried longest first, so "classify_count" (counting) wins over "classify".
+_FILE_WORDS: tuple[tuple[str, str], ...] = tuple(
+    sorted(((w, s.name) for s in TASKS.values() for w in s.file_words), key=lambda pair: -len(pair[0]))
+)
+# "multi"/"single" as a word of the name (between _, -, . or the ends), the last one winning:
+# "qwen2-vl-multimodal_..._grounding_single_test.json" is single.
+_SUBSET_WORD_RE = re.compile(r"(?:^|[_.-])(multi|single)(?=$|[_.-])")
+_TAG_RE = re.compile(
+    r"\[\s*(" + "|".join(re.escape(s.question_tag[1:-1]) for s in TASKS.values() if s.question_tag) + r")\s*\]",
+    re.IGNORECASE,
+)
+_TAG_TASK: dict[str, str] = {s.question_tag[1:-1]: s.name for s in TASKS.values() if s.question_tag}
+# Untagged questions that offer categories to choose from are classification.
+_OPTIONS_RE = re.compile(r"\b(?:options?|categor(?:y|ies)|classes|class)\b", re.IGNORECASE)
+
+
+def task_of_file(path: Path | str) -> tuple[str | None, str | None]:
+    """(task, subset) from an official file name, or from the words in another name; None where
+    the name does not tell. The subset is ``multi`` or ``single`` as a whole word of the name (the
+    last one), so a model name such as ``qwen2-vl-multimodal`` in a file name does not set it."""
+    name = Path(path).name
+    if name in OFFICIAL_FILES:
+        return OFFICIAL_FILES[name]
+    lowered = name.lower()
+    task = next((t for word, t in _FILE_WORDS if word in lowered), None)
+    subsets = _SUBSET_WORD_RE.findall(lowered)
+    return task, (subsets[-1] if subsets else None)
+
+
+def task_of_question(question: str) -> str:
+    """The task a question belongs to: by its tag (``[count]``, any case, spaces allowed), else
+    classification when it offers categories to choose from (two or more category names, or the
+    words option/category/class), else description."""
+    text = question or ""
+    tag = _TAG_RE.search(text)
+    if tag:
+        return _TAG_TASK[tag.group(1).lower()]
+    if len({m.value for m in find_categories(text)}) >= 2 or _OPTIONS_RE.search(text):
+        return "classification"
+    return "description"
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-task rules by task name
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_reference(task: str, answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
+    """The structure scoring compares against (prepare time); raises ``ReferenceAnswerError``."""
+    if task not in TASKS:
+        raise scoring.ReferenceAnswerError(f"unknown task {task!r}")
+    return TASKS[task].parse_reference(answer, width, height, question)
+
+
+def primary_category(task: str, reference: Reference) -> str | None:
+    """The category a sample is filed under in per-category breakdowns: the queried category
+    (counting, referring), the object's (identification), else the most frequent one in the
+    reference (first named on ties)."""
+    return TASKS[task].category_of(reference)
