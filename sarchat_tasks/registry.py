@@ -236,7 +236,7 @@ _FILE_WORDS: tuple[tuple[str, str], ...] = tuple(
 # "multi"/"single" as a word of the name (between _, -, . or the ends), the last one winning:
 # "qwen2-vl-multimodal_..._grounding_single_test.json" is single.
 _SUBSET_WORD_RE = re.compile(r"(?:^|[_.-])(multi|single)(?=$|[_.-])")
-_TAG_RE = re.compile(
+QUESTION_TAG_RE = re.compile(
     r"\[\s*(" + "|".join(re.escape(s.question_tag[1:-1]) for s in TASKS.values() if s.question_tag) + r")\s*\]",
     re.IGNORECASE,
 )
@@ -263,7 +263,7 @@ def task_of_question(question: str) -> str:
     classification when it offers categories to choose from (two or more category names, or the
     words option/category/class), else description."""
     text = question or ""
-    tag = _TAG_RE.search(text)
+    tag = QUESTION_TAG_RE.search(text)
     if tag:
         return _TAG_TASK[tag.group(1).lower()]
     if len({m.value for m in find_categories(text)}) >= 2 or _OPTIONS_RE.search(text):

@@ -19,6 +19,7 @@ from PIL import Image
 from sarchat_tasks.baselines import BLIND_CLASS, CFAR_CLASS, answers, blind_manifest, cfar_manifest
 from sarchat_tasks.baselines.models import SARChatBlind, SARChatCFAR
 from sarchat_tasks.build import synth
+from sarchat_tasks.registry import task_of_question
 from sarchat_tasks.utils.boxes import parse_boxes
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,
@@ -68,8 +69,8 @@ ALL_QUESTIONS = [(task, q) for task, qs in QUESTIONS.items() for q in qs]
 
 @pytest.mark.parametrize(("task", "question"), ALL_QUESTIONS)
 def test_task_detection(task, question):
-    assert answers.detect_task(question) == task
-    assert answers.detect_task(question.upper() if "[" in question else question) == task
+    assert task_of_question(question) == task
+    assert task_of_question(question.upper() if "[" in question else question) == task
 
 
 def test_question_parsing():
@@ -93,9 +94,10 @@ OBJECTS = [("ship", (10, 10, 60, 40)), ("ship", (200, 150, 260, 200)), ("harbor"
 
 
 def test_description_phrases_read_back_to_their_cells():
-    for cell, phrase in answers.CELL_PHRASES.items():
-        assert [m.value for m in find_cells(phrase)] == [cell]
-    assert set(answers.CELL_PHRASES) == set(CELLS)
+    places = answers.bank().places
+    for cell in CELLS:
+        assert [m.value for m in find_cells(places[cell][0])] == [cell]
+    assert set(places) == set(CELLS)
 
 
 def test_counting_writer():
@@ -304,7 +306,7 @@ def test_cfar_model_answers_every_task_in_format(scenes):
     for request, text in zip(requests, responses, strict=True):
         question, doc_id = request.args[0], request.args[3]
         height, width = scenes[doc_id].pixels.shape
-        _check_parseable(answers.detect_task(question), text, width, height)
+        _check_parseable(task_of_question(question), text, width, height)
     # deterministic: a fresh model (empty cache) gives the same answers
     fresh = SARChatCFAR()
     fresh.task_dict = model.task_dict
@@ -341,7 +343,7 @@ def test_blind_model_never_calls_doc_to_visual_nor_reads_the_image(scenes):
     responses = model.generate_until(_requests(questions, sentinel, n_docs=3))
     assert "image" not in docs.read
     for question, text in zip(questions, responses, strict=True):
-        task = answers.detect_task(question)
+        task = task_of_question(question)
         _check_parseable(task, text, 400, 300)
         for box in parse_boxes(text, 400, 300):
             x1, y1, x2, y2 = box.coords

@@ -28,6 +28,7 @@ built-in ``DEFAULT_PRIORS`` are documented assumptions for when no such file is 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -36,6 +37,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sarchat_tasks.build.rules import RELATION_PHRASES, SHAPE_PHRASES, in_category_order, join_categories, plural
+from sarchat_tasks.build.templates import TemplateBank, load_templates
+from sarchat_tasks.registry import QUESTION_TAG_RE, task_of_question
 from sarchat_tasks.utils.boxes import format_box, parse_boxes
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,
@@ -52,31 +56,11 @@ from sarchat_tasks.utils.vocabulary import (
 Box = tuple[float, float, float, float]
 Object = tuple[str, Box]  # (category, (x1, y1, x2, y2)) in pixels
 
-TASKS: tuple[str, ...] = ("classification", "counting", "grounding", "identification", "referring", "description")
-_TAG_TASK = {"count": "counting", "grounding": "grounding", "identify": "identification", "refer": "referring"}
-_TAG_RE = re.compile(r"\[\s*(count|grounding|identify|refer)\s*\]", re.IGNORECASE)
-# Classification questions list the category options, or say so in words.
-_OPTIONS_RE = re.compile(r"\b(?:options?|categor(?:y|ies)|classes|class)\b", re.IGNORECASE)
 _INT_RE = re.compile(r"\b(\d{1,4})\b")
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "single": 1}  # fmt: skip
 _NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
-# Plurals as the paper writes them ("There are 4 ships"); aircraft is its own plural.
-PLURALS: dict[str, str] = {c: ("aircraft" if c == "aircraft" else c + "s") for c in CATEGORIES}
-
-# Description phrases per cell, each read back by utils.vocabulary.find_cells as that cell.
-CELL_PHRASES: dict[str, str] = {
-    "top left": "in the top left portion of the image",
-    "top center": "in the top center portion of the image",
-    "top right": "in the top right portion of the image",
-    "middle left": "on the left side of the image",
-    "middle center": "in the central region of the image",
-    "middle right": "on the right side of the image",
-    "bottom left": "in the bottom left portion of the image",
-    "bottom center": "in the bottom center portion of the image",
-    "bottom right": "in the bottom right portion of the image",
-}
 # Description keeps objects of at least 1 % of the image area (the paper's filter).
 DESCRIPTION_MIN_AREA = 0.01
 # Classification names every category holding at least this share of the objects.
@@ -86,22 +70,6 @@ CLASSIFICATION_SHARE = 0.25
 # ---------------------------------------------------------------------------------------------
 # Questions.
 # ---------------------------------------------------------------------------------------------
-
-
-def detect_task(question: str) -> str:
-    """The SARChat task a question belongs to, one of ``TASKS``.
-
-    Tagged tasks carry ``[count]``, ``[grounding]``, ``[identify]`` or ``[refer]`` (anywhere, any
-    case). Untagged questions are classification when they list category options (two or more
-    category names, or the words option/category/class), else description.
-    """
-    tag = _TAG_RE.search(question or "")
-    if tag:
-        return _TAG_TASK[tag.group(1).lower()]
-    text = question or ""
-    if len({m.value for m in find_categories(text)}) >= 2 or _OPTIONS_RE.search(text):
-        return "classification"
-    return "description"
 
 
 @dataclass(frozen=True)
@@ -118,14 +86,14 @@ class Question:
 def parse_question(question: str) -> Question:
     """Task, asked category, number, box and options from the question text."""
     text = question or ""
-    task = detect_task(text)
+    task = task_of_question(text)
     mentions = [m.value for m in find_categories(text)]
     options = tuple(dict.fromkeys(mentions)) if task == "classification" else ()
     category = mentions[0] if mentions and task in ("counting", "referring", "grounding") else None
     number = None
     box = None
     if task == "referring":
-        without_boxes = _TAG_RE.sub(" ", text)
+        without_boxes = QUESTION_TAG_RE.sub(" ", text)
         m = _INT_RE.search(without_boxes)
         if m:
             number = int(m.group(1))
@@ -151,19 +119,31 @@ def _clip(box: Box, width: float, height: float) -> Box:
     return (x1, y1, x2, y2)
 
 
+@functools.cache
+def bank() -> TemplateBank:
+    """The packaged template bank; every writer uses the first template of each kind."""
+    return load_templates()
+
+
+def _first(task: str, key: str) -> str:
+    value = bank().get(task, key)
+    return value if isinstance(value, str) else value[0]
+
+
 def write_classification(categories: str | Sequence[str]) -> str:
     """``It is ship``; several categories in ``CATEGORIES`` order: ``It is ship and harbor``,
     ``It is ship, bridge and harbor`` (the builder's format)."""
     names = [categories] if isinstance(categories, str) else list(categories)
-    ordered = [c for c in CATEGORIES if c in names] + [c for c in dict.fromkeys(names) if c not in CATEGORIES]
-    if len(ordered) <= 1:
-        return "It is " + "".join(ordered)
-    return "It is " + ", ".join(ordered[:-1]) + " and " + ordered[-1]
+    ordered = in_category_order(names) + [c for c in dict.fromkeys(names) if c not in CATEGORIES]
+    return _first("classification", "answer").format(categories=join_categories(ordered))
 
 
 def write_counting(boxes: Sequence[Box]) -> str:
     """``There are N instances. {box}{box}...`` (``There is 1 instance. {box}`` for one)."""
-    text = "There is 1 instance." if len(boxes) == 1 else f"There are {len(boxes)} instances."
+    if len(boxes) == 1:
+        text = _first("counting", "answer_one")
+    else:
+        text = _first("counting", "answer_many").format(count=len(boxes))
     if boxes:
         text += " " + "".join(format_box(b) for b in boxes)
     return text
@@ -182,60 +162,61 @@ def write_grounding(objects: Sequence[Object], width: float, height: float) -> s
     groups = _category_groups(objects)
     if not groups:
         return "In this SAR image, I can identify no objects."
-    if len(objects) == 1:
-        head = "In this SAR image, I can identify one object and its location:"
-    else:
-        head = "In this SAR image, I can identify several objects and their locations:"
-    sentences = []
+    parts = [_first("grounding", "intro_one" if len(objects) == 1 else "intro_many")]
+    item = _first("grounding", "item")
     for category, boxes in groups:
-        parts = [f"one in the {grid_cell(b, width, height)} portion {format_box(b)}" for b in boxes]
-        noun = PLURALS[category] if len(boxes) > 1 else category
-        verb = "are" if len(boxes) > 1 else "is"
-        sentences.append(f"There {verb} {len(boxes)} {noun}: " + ", ".join(parts) + ".")
+        items = ", ".join(item.format(cell=grid_cell(b, width, height), box=format_box(b)) for b in boxes)
+        if len(boxes) == 1:
+            parts.append(_first("grounding", "group_one").format(category=category, items=items))
+        else:
+            parts.append(
+                _first("grounding", "group_many").format(count=len(boxes), plural=plural(category), items=items)
+            )
+    relation = _first("grounding", "relation")
     for i, (cat_a, boxes_a) in enumerate(groups):
         for cat_b, boxes_b in groups[i + 1 :]:
-            relation = relation_word(boxes_a[0], boxes_b[0], width, height)
-            sentences.append(f"The {cat_a} is {'near' if relation == 'near' else 'far from'} the {cat_b}.")
-    return head + " " + " ".join(sentences)
+            word = relation_word(boxes_a[0], boxes_b[0], width, height)
+            parts.append(relation.format(first=cat_a, relation=RELATION_PHRASES[word], second=cat_b))
+    return " ".join(parts)
 
 
 def write_identification(box: Box, category: str, width: float, height: float, shape: bool = False) -> str:
     """``Examining the <cell> area reveals a <size> <category>.``; with ``shape``,
     ``... reveals a <size>, <shape> <category>.`` (shape: wide, approximately square, tall)."""
-    cell = grid_cell(box, width, height)
     size = size_word(box_area_ratio(box, width, height))
+    objects = bank().get("identification", "objects")
     if shape:
-        form = shape_word(box[2] - box[0], box[3] - box[1])
-        size += ", " + ("approximately square" if form == "square" else form)
-    return f"Examining the {cell} area reveals a {size} {category}."
+        form = SHAPE_PHRASES[shape_word(box[2] - box[0], box[3] - box[1])]
+        thing = next(o for o in objects if "{shape}" in o).format(size=size, shape=form, category=category)
+    else:
+        thing = next(o for o in objects if "{shape}" not in o).format(size=size, category=category)
+    return _first("identification", "answers").format(cell=grid_cell(box, width, height), object=thing)
 
 
 def write_referring(boxes: Sequence[Box], width: float, height: float) -> str:
     """``{box} (<cell>){box} (<cell>)...``; empty when there is nothing to point at."""
-    return "".join(f"{format_box(b)} ({grid_cell(b, width, height)})" for b in boxes)
+    item = _first("referring", "item")
+    return "".join(item.format(box=format_box(b), cell=grid_cell(b, width, height)) for b in boxes)
 
 
 def write_description(objects: Sequence[Object], width: float, height: float) -> str:
     """``In this satellite image, we can observe the following: A small ship is visible in ...``.
 
     Clauses are joined by a space with no period between them, and the answer ends with a period,
-    as in the paper's data. The first object of a category is introduced with "A ... is visible",
-    later ones alternate "There is one more ..." and "Also, we can observe another ...".
+    as in the paper's data. The first object of a category takes the bank's first ``first``
+    clause, later ones alternate its first two ``more`` clauses; each cell its first phrasing.
     """
-    head = "In this satellite image, we can observe the following:"
+    head = _first("description", "intro")
     if not objects:
         return head + " no distinct objects."
+    first, more = _first("description", "first"), bank().get("description", "more")[:2]
     clauses = []
     seen: Counter[str] = Counter()
     for category, box in objects:
         size = description_size_word(box_area_ratio(box, width, height))
-        where = CELL_PHRASES[grid_cell(box, width, height)]
-        if seen[category] == 0:
-            clauses.append(f"A {size} {category} is visible {where}")
-        elif seen[category] % 2 == 1:
-            clauses.append(f"There is one more {size} {category} {where}")
-        else:
-            clauses.append(f"Also, we can observe another {size} {category} {where}")
+        place = bank().places[grid_cell(box, width, height)][0]
+        template = first if seen[category] == 0 else more[(seen[category] - 1) % len(more)]
+        clauses.append(template.format(size=size, category=category, place=place))
         seen[category] += 1
     return head + " " + " ".join(clauses) + "."
 
