@@ -35,6 +35,7 @@ from sarchat_tasks.official import (
     read_json_records,
 )
 from sarchat_tasks.registry import TASKS, task_of_file, task_of_question
+from sarchat_tasks.report.tables import format_table
 from sarchat_tasks.utils.answers import categorised_boxes
 from sarchat_tasks.utils.vocabulary import CATEGORIES, SHAPE_WORDS, shape_word
 
@@ -310,15 +311,6 @@ def _diff(ours: int, paper: int | None) -> str:
     return f"{ours - paper:+,}{percent}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-    return [line.rstrip() for line in lines]
-
-
 def _ratio_row(label: str, summary: dict[str, Any]) -> list[str]:
     if not summary["count"]:
         return [label, "0"] + ["-"] * 10
@@ -356,11 +348,17 @@ def format_stats(stats: dict[str, Any]) -> str:
                 paper = paper_total if category == "total" else PAPER_TEST_INSTANCES[category]
                 row += [_n(paper), f"{100.0 * paper / paper_total:.1f}", _diff(ours, paper)]
         rows.append(row)
-    out += [*_table(header, rows), ""]
+    out += [format_table(header, rows, markdown=False), ""]
 
     out.append("Table 2. Box aspect ratio (width / height), all objects")
     out.append("  The paper's Table 2 values are not reproduced here (not in this project's reference notes).")
-    out += _table(["split", *_RATIO_HEADER[1:]], [_ratio_row(s, stats["table2_aspect_ratio"][s]) for s in splits])
+    out.append(
+        format_table(
+            ["split", *_RATIO_HEADER[1:]],
+            [_ratio_row(s, stats["table2_aspect_ratio"][s]) for s in splits],
+            markdown=False,
+        )
+    )
     out.append("")
 
     out.append("Table 4. Box aspect ratio (width / height) by category")
@@ -370,7 +368,7 @@ def format_stats(stats: dict[str, Any]) -> str:
         for split in splits
         for category in CATEGORIES
     ]
-    out += [*_table(["split category", *_RATIO_HEADER[1:]], rows), ""]
+    out += [format_table(["split category", *_RATIO_HEADER[1:]], rows, markdown=False), ""]
 
     out.append("Table 5. Records per task (subsets: multi / single)")
     header = ["task"]
@@ -400,7 +398,7 @@ def format_stats(stats: dict[str, Any]) -> str:
             if split == "train":
                 row.append(_n(PAPER_TOTALS["train"]) if task == "total" else "n/a")
         rows.append(row)
-    out += _table(header, rows)
+    out.append(format_table(header, rows, markdown=False))
     if "train" in splits:
         out.append("  The paper gives only the train total; its per-task train counts are unknown.")
     return "\n".join(out) + "\n"

@@ -33,6 +33,7 @@ from typing import Any
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.registry import TABLE3_COLUMNS, TASK_OF_COLUMN, TASKS
 from sarchat_tasks.report.intervals import DEFAULT_ITERATIONS, Estimate, Intervals, bootstrap_intervals
+from sarchat_tasks.report.tables import format_table
 from sarchat_tasks.results.run_logs import RunFile, TaskRun, installed_versions, load_runs
 from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.vocabulary import CATEGORIES
@@ -309,14 +310,6 @@ def table_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _md_table(header: list[str], rows: list[list[str]], text_columns: int = 2) -> str:
-    """A Markdown table; columns after the first ``text_columns`` are right-aligned (numbers)."""
-    rule = "|" + "|".join("---" if i < text_columns else "---:" for i in range(len(header))) + "|"
-    lines = ["| " + " | ".join(header) + " |", rule]
-    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
-    return "\n".join(lines)
-
-
 def markdown_table3(report: Report) -> str:
     """Table 3 (values) followed by the 95 % interval table, in Markdown."""
     header = ["model", "source", "params (B)", *REPORT_COLUMNS]
@@ -334,7 +327,7 @@ def markdown_table3(report: Report) -> str:
         body.append(cells)
     out = ["All numbers in %. `paper-reported`: the paper's Table 3 (LoRA fine-tuned models); "
            f"{PARTIAL_MARK} partial run (--limit), {VERSION_MARK} mixed metric versions.", "",
-           _md_table(header, body), ""]  # fmt: skip
+           format_table(header, body, text_columns=2), ""]  # fmt: skip
     out.append(
         f"95 % intervals (percentile bootstrap over images, {report.iterations} replicates, seed {report.seed}):"
     )
@@ -345,7 +338,7 @@ def markdown_table3(report: Report) -> str:
             interval_rows.append([model.name, f"{NO_LOGS}: not available", "", *[""] * (len(REPORT_COLUMNS) - 1)])
             continue
         interval_rows.append([model.name, "95% CI", "", *[_interval_text(model.estimate(c)) for c in REPORT_COLUMNS]])
-    out.append(_md_table(["model", "", "", *REPORT_COLUMNS], interval_rows))
+    out.append(format_table(["model", "", "", *REPORT_COLUMNS], interval_rows, text_columns=2))
     return "\n".join(out) + "\n"
 
 
@@ -365,7 +358,7 @@ def markdown_categories(report: Report) -> str:
                     text += f" [{_interval_text(estimate, ', ')}]"
                 cells.append(text)
             rows.append(cells)
-    return _md_table(["model", "task", *CATEGORIES], rows) + "\n"
+    return format_table(["model", "task", *CATEGORIES], rows, text_columns=2) + "\n"
 
 
 def markdown_sources(report: Report) -> str:
@@ -379,7 +372,7 @@ def markdown_sources(report: Report) -> str:
             rows.append([model.name, task, str(task_run.run.path), task_run.run.date, docs,
                          _format_version(task_run.version), logs, replaced])  # fmt: skip
     header = ["model", "task", "results file", "date", "docs evaluated/total", "version", "sample log", "replaces"]
-    return _md_table(header, rows, text_columns=len(header)) + "\n"
+    return format_table(header, rows, text_columns=len(header)) + "\n"
 
 
 def notes_lines(report: Report) -> list[str]:

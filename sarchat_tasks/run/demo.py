@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.registry import TABLE3_COLUMNS
+from sarchat_tasks.report.tables import format_table
 from sarchat_tasks.run.evaluate import lmms_eval_argv, results_files
 from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
@@ -50,7 +51,7 @@ def _run_lmms_eval(model: str, out: Path) -> Path:
 def table(rows: dict[str, dict]) -> str:
     """Table 3 as Markdown: one row per model, the paper's columns and avg_score."""
     header = ["model", "avg_score", *TABLE3_COLUMNS]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    body = []
     for model, results in rows.items():
         flat = {}
         for task, metrics in results["results"].items():
@@ -58,9 +59,10 @@ def table(rows: dict[str, dict]) -> str:
                 name = key.split(",")[0]
                 if name in TABLE3_COLUMNS or (task == "sarchat" and name == "avg_score"):
                     flat[name] = value
-        cells = [f"{flat[c]:.2f}" if isinstance(flat.get(c), (int, float)) else "n/a" for c in header[1:]]
-        lines.append("| " + " | ".join([model, *cells]) + " |")
-    return "\n".join(lines)
+        body.append(
+            [model, *(f"{flat[c]:.2f}" if isinstance(flat.get(c), (int, float)) else "n/a" for c in header[1:])]
+        )
+    return format_table(header, body, text_columns=len(header))
 
 
 def run(args: argparse.Namespace) -> int:
