@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,50 @@ def parse_record(record: dict[str, Any], index: int, path: Path) -> OfficialReco
 def read_official_file(path: Path) -> list[OfficialRecord]:
     """Every record of an official test or prediction file."""
     return [parse_record(record, i, path) for i, record in enumerate(read_json_records(path))]
+
+
+def iter_file_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a JSON array file, one line at a time when written one record per line
+    (as ``sarchat build`` writes them, so a two-million-record train file never sits in memory
+    whole), else the whole array."""
+    done = 0
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.readline().rstrip() == "[":
+                for line in handle:
+                    text = line.rstrip()
+                    if text == "]":
+                        return
+                    # A record line starts at column 0; an indented line belongs to a pretty-printed array.
+                    if not text.startswith("{"):
+                        break
+                    record = json.loads(text.removesuffix(","))
+                    if not isinstance(record, dict):
+                        break
+                    yield record
+                    done += 1
+    except (ValueError, UnicodeDecodeError):
+        pass  # not one record per line after all: read the whole array below
+    except OSError as exc:
+        raise OfficialFormatError(f"{path}: cannot read: {exc}") from exc
+    yield from read_json_records(path)[done:]
+
+
+def question_and_answer(raw: dict[str, Any], index: int, path: Path) -> tuple[str, str]:
+    """The user and assistant texts of a record: straight from ``messages`` in the form
+    ``sarchat build`` writes (a tenth of the cost at two million records), through
+    ``parse_record`` (both official layouts, checked) for anything else."""
+    messages = raw.get("messages")
+    if isinstance(messages, list) and len(messages) == 2:
+        user, assistant = messages
+        if (
+            isinstance(user, dict)
+            and isinstance(assistant, dict)
+            and user.get("role") == "user"
+            and assistant.get("role") == "assistant"
+            and isinstance(user.get("content"), str)
+            and isinstance(assistant.get("content"), str)
+        ):
+            return _IMAGE_TOKEN_RE.sub("", user["content"]).strip(), assistant["content"].strip()
+    record = parse_record(raw, index, path)
+    return record.question, record.answer

@@ -11,12 +11,12 @@ from test_build import mini_bank, write_sardet
 
 from sarchat_tasks.build.pipeline import build
 from sarchat_tasks.cli import main
+from sarchat_tasks.official import iter_file_records
 from sarchat_tasks.report.stats import (
     PAPER_TEST_INSTANCES,
     PAPER_TEST_TASKS,
     PAPER_TOTALS,
     compute_stats,
-    iter_file_records,
     ratio_summary,
     split_of_file,
 )

@@ -23,17 +23,12 @@ import json
 import math
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.official import (
-    OfficialFormatError,
-    parse_record,
-    read_json_records,
-)
+from sarchat_tasks.official import OfficialFormatError, iter_file_records, parse_record, question_and_answer
 from sarchat_tasks.registry import TASKS, task_of_file, task_of_question
 from sarchat_tasks.report.tables import format_table
 from sarchat_tasks.utils.answers import categorised_boxes
@@ -100,59 +95,8 @@ def split_of_file(path: Path) -> str:
     return stem
 
 
-def iter_file_records(path: Path) -> Iterator[dict[str, Any]]:
-    """The records of a JSON array file, one line at a time when written one record per line
-    (as ``sarchat build`` writes them, so a two-million-record train file never sits in memory
-    whole), else the whole array."""
-    done = 0
-    try:
-        with open(path, encoding="utf-8") as handle:
-            if handle.readline().rstrip() == "[":
-                for line in handle:
-                    text = line.rstrip()
-                    if text == "]":
-                        return
-                    # A record line starts at column 0; an indented line belongs to a pretty-printed array.
-                    if not text.startswith("{"):
-                        break
-                    record = json.loads(text.removesuffix(","))
-                    if not isinstance(record, dict):
-                        break
-                    yield record
-                    done += 1
-    except (ValueError, UnicodeDecodeError):
-        pass  # not one record per line after all: read the whole array below
-    except OSError as exc:
-        raise StatsError(f"{path}: cannot read: {exc}") from exc
-    try:
-        records = read_json_records(path)
-    except OfficialFormatError as exc:
-        raise StatsError(str(exc)) from exc
-    yield from records[done:]
-
-
 def _official_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if p.name.startswith("SARChat_") or "sarchat" in p.name.lower())
-
-
-def question_and_answer(raw: dict[str, Any], index: int, path: Path) -> tuple[str, str]:
-    """The user and assistant texts of a record: straight from ``messages`` in the form
-    ``sarchat build`` writes (a tenth of the cost at two million records), through
-    ``official.parse_record`` (both official layouts, checked) for anything else."""
-    messages = raw.get("messages")
-    if isinstance(messages, list) and len(messages) == 2:
-        user, assistant = messages
-        if (
-            isinstance(user, dict)
-            and isinstance(assistant, dict)
-            and user.get("role") == "user"
-            and assistant.get("role") == "assistant"
-            and isinstance(user.get("content"), str)
-            and isinstance(assistant.get("content"), str)
-        ):
-            return user["content"], assistant["content"]
-    record = parse_record(raw, index, path)
-    return record.question, record.answer
 
 
 def read_official(folder: Path) -> dict[str, SplitStats]:
