@@ -76,10 +76,9 @@ def write_set(root: Path, scale: float, seed: int) -> dict[str, Any]:
     import synthetic_responses
 
     from sarchat_tasks import __version__
-    from sarchat_tasks.lite import LITE_SUFFIX, select_lite
-    from sarchat_tasks.prepare import write_rows
-    from sarchat_tasks.prepared import FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR
-    from sarchat_tasks.task_folder import estimate_tokens, generation_budget, write_task_folder
+    from sarchat_tasks.prepare import write_rows_and_manifest
+    from sarchat_tasks.prepared import IMAGES_DIR, ROW_COLUMNS, ROWS_DIR
+    from sarchat_tasks.task_folder import write_task_folder
 
     if root.exists():
         shutil.rmtree(root)
@@ -89,41 +88,18 @@ def write_set(root: Path, scale: float, seed: int) -> dict[str, Any]:
     folder.mkdir(parents=True)
     for index, data in enumerate(_noise_jpegs(images, seed)):
         (folder / f"{index:06d}.jpg").write_bytes(data)
-    tasks: dict[str, Any] = {}
-    budgets: dict[str, int] = {}
+    rows: dict[str, list[dict[str, Any]]] = {}
     number = 0
     for task, size in synthetic_responses.OFFICIAL_SIZES.items():
-        rows = []
+        rows[task] = []
         for record in synthetic_responses.records(task, max(1, round(size * scale)), seed):
             record.pop("response")
             record["image"] = f"{IMAGES_DIR}/JPEGImages/test/{number % images:06d}.jpg"
-            rows.append({name: record[name] for name in ROW_COLUMNS})
+            rows[task].append({name: record[name] for name in ROW_COLUMNS})
             number += 1
-        write_rows(root / ROWS_DIR / f"{task}.parquet", rows)
-        lite = select_lite(rows)
-        write_rows(root / ROWS_DIR / f"{task}{LITE_SUFFIX}.parquet", lite)
-        longest = max(estimate_tokens(row["answer"]) for row in rows)
-        budgets[task] = generation_budget(longest)
-        tasks[task] = {
-            "rows": len(rows),
-            "subsets": dict(sorted(Counter(row["subset"] for row in rows).items())),
-            "file": f"{ROWS_DIR}/{task}.parquet",
-            "longest_reference_tokens": longest,
-            "max_new_tokens": budgets[task],
-            "lite_rows": len(lite),
-            "lite_file": f"{ROWS_DIR}/{task}{LITE_SUFFIX}.parquet",
-        }
-    manifest = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "created_by": f"sarchat-bench {__version__} (benchmarks/bench_loading.py, synthetic)",
-        "tasks": tasks,
-        "records": number,
-        "images": images,
-        "sources": ["synthetic"],
-    }
-    (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    write_task_folder(root, budgets)
+    created_by = f"sarchat-bench {__version__} (benchmarks/bench_loading.py, synthetic)"
+    manifest = write_rows_and_manifest(root, rows, images, ["synthetic"], created_by)
+    write_task_folder(root, {task: info["max_new_tokens"] for task, info in manifest["tasks"].items()})
     return manifest
 
 

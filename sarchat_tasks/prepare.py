@@ -185,6 +185,42 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
+def write_rows_and_manifest(
+    root: Path, rows: dict[str, list[dict[str, Any]]], images: int, sources: list[str], created_by: str = ""
+) -> dict[str, Any]:
+    """Write each task's rows and its lite subset under ``root/rows`` and the manifest, with the
+    generation budget measured on the task's reference answers; returns the manifest."""
+    (root / ROWS_DIR).mkdir(parents=True, exist_ok=True)
+    tasks: dict[str, Any] = {}
+    for task in TASKS:
+        if task not in rows:
+            continue
+        write_rows(root / ROWS_DIR / f"{task}.parquet", rows[task])
+        longest = max(estimate_tokens(row["answer"]) for row in rows[task])
+        lite = select_lite(rows[task])  # the fixed lite subset (sarchat_tasks.lite, docs/LITE.md)
+        write_rows(root / ROWS_DIR / f"{task}{LITE_SUFFIX}.parquet", lite)
+        tasks[task] = {
+            "rows": len(rows[task]),
+            "subsets": dict(sorted(Counter(row["subset"] for row in rows[task]).items())),
+            "file": f"{ROWS_DIR}/{task}.parquet",
+            "longest_reference_tokens": longest,
+            "max_new_tokens": generation_budget(longest),
+            "lite_rows": len(lite),
+            "lite_file": f"{ROWS_DIR}/{task}{LITE_SUFFIX}.parquet",
+        }
+    manifest = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "created_by": created_by or f"sarchat-bench {__version__}",
+        "tasks": tasks,
+        "records": sum(len(r) for r in rows.values()),
+        "images": images,
+        "sources": sources,
+    }
+    (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
 def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: bool = True) -> dict[str, Any]:
     """Prepare official test files for the tasks; returns the manifest written to ``out``."""
     sources = [Path(s) for s in sources]
@@ -204,34 +240,8 @@ def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: b
         (staging / ROWS_DIR).mkdir()
         for relative, source in images.items():
             _store_image(source, staging / IMAGES_DIR / relative, link_images)
-        tasks: dict[str, Any] = {}
-        budgets: dict[str, int] = {}
-        for task in TASKS:
-            if task not in rows:
-                continue
-            write_rows(staging / ROWS_DIR / f"{task}.parquet", rows[task])
-            longest = max(estimate_tokens(row["answer"]) for row in rows[task])
-            budgets[task] = generation_budget(longest)
-            tasks[task] = {
-                "rows": len(rows[task]),
-                "subsets": dict(sorted(Counter(row["subset"] for row in rows[task]).items())),
-                "file": f"{ROWS_DIR}/{task}.parquet",
-                "longest_reference_tokens": longest,
-                "max_new_tokens": budgets[task],
-            }
-            lite = select_lite(rows[task])  # the fixed lite subset (sarchat_tasks.lite, docs/LITE.md)
-            write_rows(staging / ROWS_DIR / f"{task}{LITE_SUFFIX}.parquet", lite)
-            tasks[task].update(lite_rows=len(lite), lite_file=f"{ROWS_DIR}/{task}{LITE_SUFFIX}.parquet")
-        manifest = {
-            "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
-            "created_by": f"sarchat-bench {__version__}",
-            "tasks": tasks,
-            "records": sum(len(r) for r in rows.values()),
-            "images": len(images),
-            "sources": [s.name for s in sources],
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        manifest = write_rows_and_manifest(staging, rows, len(images), [s.name for s in sources])
+        budgets = {task: info["max_new_tokens"] for task, info in manifest["tasks"].items()}
         for name in (ROWS_DIR, IMAGES_DIR, TASKS_DIR, MANIFEST):
             old = out / name
             if old.is_dir():
