@@ -39,7 +39,7 @@ import numpy as np
 from scipy.stats import kendalltau, spearmanr
 
 from sarchat_tasks.lite import select_lite
-from sarchat_tasks.registry import COLUMNS, TABLE3_COLUMNS, TASKS
+from sarchat_tasks.registry import COLUMN_BY_NAME, TABLE3_COLUMNS, TASKS
 from sarchat_tasks.scoring import POOLED
 
 # Official test records per file (SARCHAT.md). Two-file tasks are split by an assumed share:
@@ -146,7 +146,7 @@ def simulate_outcomes(test_set, rates: dict[str, float], rng: np.random.Generato
         columns: dict[str, np.ndarray] = {}
         for column in file_columns(file["task"], file["subset"]):
             rate = rates[column]
-            if COLUMNS[column].kind == POOLED:
+            if COLUMN_BY_NAME[column].kind == POOLED:
                 found = 2 * rate / (1 + rate)  # per-object success giving TP / (TP + FP + FN) = rate
                 tp = rng.binomial(k, _sigmoid(_logit(found) - difficulty))
                 columns[column] = np.stack([tp, 2 * (k - tp)], axis=1)
@@ -176,7 +176,7 @@ def scores(test_set, outcomes, selection: dict[str, np.ndarray] | None) -> dict[
         for column, values in outcomes[name].items():
             gathered.setdefault(column, []).append(values[index])
         sizes[file["task"]] = sizes.get(file["task"], 0) + len(file["k"][index])
-    result = {c: _column_value(COLUMNS[c].kind, np.concatenate(v)) for c, v in gathered.items()}
+    result = {c: _column_value(COLUMN_BY_NAME[c].kind, np.concatenate(v)) for c, v in gathered.items()}
     for task in TASKS:
         values = [result[c.name] for c in TASKS[task].table_columns if result.get(c.name) is not None]
         result[task] = sum(values) / len(values)
@@ -243,7 +243,7 @@ def interval_widths(panel: dict[str, dict[str, float]], seed: int) -> list[dict[
         full_values = [o[column] for o in outcomes.values() if column in o]
         lite_values = [outcomes[n][column][selection[n]] for n in test_set if column in outcomes[n]]
         full_v, lite_v = np.concatenate(full_values), np.concatenate(lite_values)
-        kind = COLUMNS[column].kind
+        kind = COLUMN_BY_NAME[column].kind
         count = (lambda v: len(v)) if kind == POOLED else (lambda v: int((v >= 0).sum()))
         rows.append({
             "column": column, "kind": kind, "median_rate": 100 * rate,

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sarchat_tasks.registry import COLUMNS, TASKS
+from sarchat_tasks.registry import COLUMN_BY_NAME, TASKS
 from sarchat_tasks.scoring import AGGREGATIONS, MAX_RESPONSE_CHARS, POOLED, SHARE, share_of_samples
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
@@ -59,7 +59,7 @@ def score_sample(
 
 def column_score(name: str, values: Iterable[Any]) -> float | None:
     """Aggregate one column's per-sample values."""
-    return AGGREGATIONS[COLUMNS[name].kind](values)
+    return AGGREGATIONS[COLUMN_BY_NAME[name].kind](values)
 
 
 def task_score(records: Iterable[Mapping[str, Any] | None]) -> float | None:

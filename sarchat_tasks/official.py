@@ -4,8 +4,8 @@ The official test files are JSON arrays of single-turn records with one image. W
 ms-swift ``messages`` (``role``/``content``) or ShareGPT ``conversations`` (``from``/``value``) is
 not documented, so both are read. Prediction files, as the original repository's inference
 wrapper writes them, add ``response`` (the model's answer) and ``labels`` (the reference), as a
-JSON array or as JSON lines. Which task a file or question belongs to is the registry's
-(``sarchat_tasks.registry.task_of_file``, ``task_of_question``).
+JSON array or as JSON lines. Which task a file or a question belongs to (``task_of_file``,
+``task_of_question``) is read from the file names and question tags of the task registry.
 """
 
 from __future__ import annotations
@@ -18,6 +18,53 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.registry import TABLE5_ORDER, TASKS
+from sarchat_tasks.utils.vocabulary import find_categories
+
+OFFICIAL_FILES: dict[str, tuple[str, str]] = {
+    file: (task, subset) for task in TABLE5_ORDER for file, subset in TASKS[task].official_files.items()
+}
+# Words are tried longest first, so "classify_count" (counting) wins over "classify".
+_FILE_WORDS: tuple[tuple[str, str], ...] = tuple(
+    sorted(((w, s.name) for s in TASKS.values() for w in s.file_words), key=lambda pair: -len(pair[0]))
+)
+# "multi"/"single" as a word of the name (between _, -, . or the ends), the last one winning:
+# "qwen2-vl-multimodal_..._grounding_single_test.json" is single.
+_SUBSET_WORD_RE = re.compile(r"(?:^|[_.-])(multi|single)(?=$|[_.-])")
+QUESTION_TAG_RE = re.compile(
+    r"\[\s*(" + "|".join(re.escape(s.question_tag[1:-1]) for s in TASKS.values() if s.question_tag) + r")\s*\]",
+    re.IGNORECASE,
+)
+_TAG_TASK: dict[str, str] = {s.question_tag[1:-1]: s.name for s in TASKS.values() if s.question_tag}
+# Untagged questions that offer categories to choose from are classification.
+_OPTIONS_RE = re.compile(r"\b(?:options?|categor(?:y|ies)|classes|class)\b", re.IGNORECASE)
+
+
+def task_of_file(path: Path | str) -> tuple[str | None, str | None]:
+    """(task, subset) from an official file name, or from the words in another name; None where
+    the name does not tell. The subset is ``multi`` or ``single`` as a whole word of the name (the
+    last one), so a model name such as ``qwen2-vl-multimodal`` in a file name does not set it."""
+    name = Path(path).name
+    if name in OFFICIAL_FILES:
+        return OFFICIAL_FILES[name]
+    lowered = name.lower()
+    task = next((t for word, t in _FILE_WORDS if word in lowered), None)
+    subsets = _SUBSET_WORD_RE.findall(lowered)
+    return task, (subsets[-1] if subsets else None)
+
+
+def task_of_question(question: str) -> str:
+    """The task a question belongs to: by its tag (``[count]``, any case, spaces allowed), else
+    classification when it offers categories to choose from (two or more category names, or the
+    words option/category/class), else description."""
+    text = question or ""
+    tag = QUESTION_TAG_RE.search(text)
+    if tag:
+        return _TAG_TASK[tag.group(1).lower()]
+    if len({m.value for m in find_categories(text)}) >= 2 or _OPTIONS_RE.search(text):
+        return "classification"
+    return "description"
+
 
 _IMAGE_TOKEN_RE = re.compile(r"^\s*(?:<image>\s*)+")
 

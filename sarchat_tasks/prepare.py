@@ -25,9 +25,15 @@ from typing import Any
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.lite import LITE_SUFFIX, select_lite
-from sarchat_tasks.official import OfficialFormatError, OfficialRecord, read_official_file
+from sarchat_tasks.official import (
+    OfficialFormatError,
+    OfficialRecord,
+    read_official_file,
+    task_of_file,
+    task_of_question,
+)
 from sarchat_tasks.prepared import FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, TASKS_DIR
-from sarchat_tasks.registry import TASKS, parse_reference, primary_category, task_of_file, task_of_question
+from sarchat_tasks.registry import TASKS, parse_reference, primary_category
 from sarchat_tasks.scoring import ReferenceAnswerError
 from sarchat_tasks.task_folder import estimate_tokens, generation_budget, write_task_folder
 

@@ -11,22 +11,37 @@ A ``TaskSpec`` holds what defines a task across the flow:
   lite subset's strata), and a column that covers only part of the task's samples;
 * reporting: the task's header in the paper's Table 3 and its test size there (Table 5).
 
-Adding a task is a ``TaskSpec`` here, one task YAML and its templates in the build's bank
+Which task an official file or a question belongs to is read from these specs by
+``sarchat_tasks.official``. Adding a task is a ``TaskSpec`` here, one task YAML and its templates in the build's bank
 (CONTRIBUTING.md, "Adding a packaged task"); the task YAMLs' metric list, lite twins and groups
 are generated from this registry (``python -m sarchat_tasks.task_folder``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sarchat_tasks import scoring
-from sarchat_tasks.scoring import POOLED, SHARE, SUBSETS
-from sarchat_tasks.utils.vocabulary import find_categories
+from sarchat_tasks.scoring import (
+    POOLED,
+    SHARE,
+    SUBSETS,
+    ReferenceAnswerError,
+    classification_reference,
+    counting_reference,
+    description_reference,
+    grounding_reference,
+    identification_reference,
+    most_frequent,
+    referring_reference,
+    score_classification,
+    score_counting,
+    score_description,
+    score_grounding,
+    score_identification,
+    score_referring,
+)
 
 LMMS_TASK_PREFIX = "sarchat_"
 Reference = Mapping[str, Any]
@@ -85,7 +100,7 @@ def _queried(reference: Reference) -> str | None:
 
 
 def _most_frequent_object(reference: Reference) -> str | None:
-    return scoring.most_frequent([obj[0] for obj in reference["objects"]])
+    return most_frequent([obj[0] for obj in reference["objects"]])
 
 
 def _abstract_position(reference: Reference) -> str:
@@ -108,8 +123,8 @@ TASKS: dict[str, TaskSpec] = {
             file_words=("classify_count", "count"),
             question_tag="[count]",
             asks_category=True,
-            parse_reference=scoring.counting_reference,
-            score=scoring.score_counting,
+            parse_reference=counting_reference,
+            score=score_counting,
             category_of=_queried,
             object_count=lambda reference: int(reference.get("count", len(reference.get("boxes", [])))),
             paper_test_records=11_704,
@@ -132,8 +147,8 @@ TASKS: dict[str, TaskSpec] = {
             question_tag="[grounding]",
             subsets=SUBSETS,
             subset_of=_multi_if_several("objects"),
-            parse_reference=scoring.grounding_reference,
-            score=scoring.score_grounding,
+            parse_reference=grounding_reference,
+            score=score_grounding,
             category_of=_most_frequent_object,
             object_count=lambda reference: len(reference.get("objects", [])),
             partial_column=_abstract_position,
@@ -150,8 +165,8 @@ TASKS: dict[str, TaskSpec] = {
             file_words=("identify",),
             question_tag="[identify]",
             subsets=SUBSETS,
-            parse_reference=scoring.identification_reference,
-            score=scoring.score_identification,
+            parse_reference=identification_reference,
+            score=score_identification,
             category_of=_queried,
             object_count=lambda reference: 1,  # an identification record names one object
             paper_test_records=175_565,
@@ -171,8 +186,8 @@ TASKS: dict[str, TaskSpec] = {
             asks_category=True,
             subsets=SUBSETS,
             subset_of=_multi_if_several("boxes"),
-            parse_reference=scoring.referring_reference,
-            score=scoring.score_referring,
+            parse_reference=referring_reference,
+            score=score_referring,
             category_of=_queried,
             object_count=lambda reference: len(reference.get("boxes", [])),
             paper_test_records=11_703,
@@ -183,8 +198,8 @@ TASKS: dict[str, TaskSpec] = {
             columns=(Column("description", POOLED, label="Descript"),),
             official_files={"SARChat_describe_test.json": ""},
             file_words=("describe",),
-            parse_reference=scoring.description_reference,
-            score=scoring.score_description,
+            parse_reference=description_reference,
+            score=score_description,
             category_of=_most_frequent_object,
             object_count=lambda reference: len(reference.get("objects", [])),
             paper_test_records=6_032,
@@ -195,9 +210,9 @@ TASKS: dict[str, TaskSpec] = {
             columns=(Column("classification", POOLED, label="Class"),),
             official_files={"SARChat_classify_test.json": ""},
             file_words=("classify",),
-            parse_reference=scoring.classification_reference,
-            score=scoring.score_classification,
-            category_of=lambda reference: scoring.most_frequent(list(reference["categories"])),
+            parse_reference=classification_reference,
+            score=score_classification,
+            category_of=lambda reference: most_frequent(list(reference["categories"])),
             object_count=lambda reference: len(reference.get("categories", [])),
             paper_test_records=10_024,
         ),
@@ -205,8 +220,17 @@ TASKS: dict[str, TaskSpec] = {
 }
 
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
+# The paper's Table 5 (and its file list) orders the tasks so; the builder writes them in this order.
+TABLE5_ORDER: tuple[str, ...] = (
+    "classification",
+    "description",
+    "counting",
+    "grounding",
+    "identification",
+    "referring",
+)
 TABLE3_COLUMNS: tuple[str, ...] = tuple(c.name for spec in TASKS.values() for c in spec.table_columns)
-COLUMNS: dict[str, Column] = {c.name: c for spec in TASKS.values() for c in spec.columns}
+COLUMN_BY_NAME: dict[str, Column] = {c.name: c for spec in TASKS.values() for c in spec.columns}
 TASK_OF_COLUMN: dict[str, str] = {c.name: spec.name for spec in TASKS.values() for c in spec.columns}
 
 
@@ -223,55 +247,6 @@ def spec(task: str) -> TaskSpec:
 
 
 # ---------------------------------------------------------------------------------------------
-# Which task a file or a question belongs to
-# ---------------------------------------------------------------------------------------------
-
-OFFICIAL_FILES: dict[str, tuple[str, str]] = {
-    file: (s.name, subset) for s in TASKS.values() for file, subset in s.official_files.items()
-}
-# Words are tried longest first, so "classify_count" (counting) wins over "classify".
-_FILE_WORDS: tuple[tuple[str, str], ...] = tuple(
-    sorted(((w, s.name) for s in TASKS.values() for w in s.file_words), key=lambda pair: -len(pair[0]))
-)
-# "multi"/"single" as a word of the name (between _, -, . or the ends), the last one winning:
-# "qwen2-vl-multimodal_..._grounding_single_test.json" is single.
-_SUBSET_WORD_RE = re.compile(r"(?:^|[_.-])(multi|single)(?=$|[_.-])")
-QUESTION_TAG_RE = re.compile(
-    r"\[\s*(" + "|".join(re.escape(s.question_tag[1:-1]) for s in TASKS.values() if s.question_tag) + r")\s*\]",
-    re.IGNORECASE,
-)
-_TAG_TASK: dict[str, str] = {s.question_tag[1:-1]: s.name for s in TASKS.values() if s.question_tag}
-# Untagged questions that offer categories to choose from are classification.
-_OPTIONS_RE = re.compile(r"\b(?:options?|categor(?:y|ies)|classes|class)\b", re.IGNORECASE)
-
-
-def task_of_file(path: Path | str) -> tuple[str | None, str | None]:
-    """(task, subset) from an official file name, or from the words in another name; None where
-    the name does not tell. The subset is ``multi`` or ``single`` as a whole word of the name (the
-    last one), so a model name such as ``qwen2-vl-multimodal`` in a file name does not set it."""
-    name = Path(path).name
-    if name in OFFICIAL_FILES:
-        return OFFICIAL_FILES[name]
-    lowered = name.lower()
-    task = next((t for word, t in _FILE_WORDS if word in lowered), None)
-    subsets = _SUBSET_WORD_RE.findall(lowered)
-    return task, (subsets[-1] if subsets else None)
-
-
-def task_of_question(question: str) -> str:
-    """The task a question belongs to: by its tag (``[count]``, any case, spaces allowed), else
-    classification when it offers categories to choose from (two or more category names, or the
-    words option/category/class), else description."""
-    text = question or ""
-    tag = QUESTION_TAG_RE.search(text)
-    if tag:
-        return _TAG_TASK[tag.group(1).lower()]
-    if len({m.value for m in find_categories(text)}) >= 2 or _OPTIONS_RE.search(text):
-        return "classification"
-    return "description"
-
-
-# ---------------------------------------------------------------------------------------------
 # Per-task rules by task name
 # ---------------------------------------------------------------------------------------------
 
@@ -279,7 +254,7 @@ def task_of_question(question: str) -> str:
 def parse_reference(task: str, answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
     """The structure scoring compares against (prepare time); raises ``ReferenceAnswerError``."""
     if task not in TASKS:
-        raise scoring.ReferenceAnswerError(f"unknown task {task!r}")
+        raise ReferenceAnswerError(f"unknown task {task!r}")
     return TASKS[task].parse_reference(answer, width, height, question)
 
 

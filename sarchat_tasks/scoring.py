@@ -54,7 +54,7 @@ def counting_reference(answer: str, width: int, height: int, question: str = "")
     """Counting: the stated count (else the number of boxes), the boxes and the queried category."""
     boxes = _reference_boxes(answer, width, height)
     count = stated_count(answer)
-    return {"count": len(boxes) if count is None else count, "boxes": boxes, "category": _queried(question)}
+    return {"count": len(boxes) if count is None else count, "boxes": boxes, "category": _question_category(question)}
 
 
 def referring_reference(answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
@@ -62,7 +62,7 @@ def referring_reference(answer: str, width: int, height: int, question: str = ""
     boxes = _reference_boxes(answer, width, height)
     if not boxes:
         raise ReferenceAnswerError("the reference answer holds no box")
-    return {"boxes": boxes, "category": _queried(question)}
+    return {"boxes": boxes, "category": _question_category(question)}
 
 
 def grounding_reference(answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
@@ -125,7 +125,7 @@ def _check_inside(coords: tuple[float, float, float, float] | None, width: int, 
     return [float(v) for v in coords]
 
 
-def _queried(question: str) -> str | None:
+def _question_category(question: str) -> str | None:
     found = find_categories(question)
     return found[0].value if found else None
 

@@ -137,3 +137,82 @@ def write_task_folder(root: Path, budgets: dict[str, int] | None = None) -> Path
         (target / source.name).write_text(text, encoding="utf-8")
     (target / f"{BINDING_MODULE}.py").write_text(_BINDING_SOURCE, encoding="utf-8")
     return target
+
+
+# ---------------------------------------------------------------------------------------------
+# The packaged YAMLs generated from the registry
+# ---------------------------------------------------------------------------------------------
+
+GENERATED_HEADER = "# Generated from sarchat_tasks/registry.py by `python -m sarchat_tasks.task_folder`; do not edit.\n"
+METRIC_LIST_FILE = "_metric_list_yaml"
+GROUP_METRICS = [{"metric": "avg_score", "aggregation": "mean", "weight_by_size": True}]
+
+
+def _dump(config: dict[str, Any], comment: str = "") -> str:
+    return GENERATED_HEADER + comment + yaml.dump(config, Dumper=_TaskYamlDumper, sort_keys=False, allow_unicode=True)
+
+
+def packaged_yamls() -> dict[str, str]:
+    """The packaged task files derived from the registry, by file name: the metric list that the
+    shared template includes, each task's lite twin, and the ``sarchat`` and ``sarchat_lite``
+    groups. Each task's own YAML (``sarchat_<task>.yaml``) is written by hand."""
+    from sarchat_tasks.lite import LITE_SUFFIX
+    from sarchat_tasks.metrics import metric_list
+    from sarchat_tasks.registry import TASKS
+
+    # Written by hand rather than by yaml.dump, which would quote the !function names.
+    metrics = "".join(
+        f"  - metric: {name}\n    aggregation: !function sarchat_tasks.hooks.{aggregation}\n"
+        f"    higher_is_better: {str(higher).lower()}\n"
+        for name, aggregation, higher in metric_list()
+    )
+    out = {
+        METRIC_LIST_FILE: GENERATED_HEADER
+        + "# Every metric of the suite; a task returns only its own, so the others do not appear in its results.\n"
+        + "metric_list:\n"
+        + metrics
+    }
+    for spec in TASKS.values():
+        out[f"{spec.lmms_task}{LITE_SUFFIX}.yaml"] = _dump(
+            {
+                "include": f"{spec.lmms_task}.yaml",
+                "task": f"{spec.lmms_task}{LITE_SUFFIX}",
+                "dataset_kwargs": {"data_files": {"test": f"sample/{ROWS_DIR}/{spec.name}{LITE_SUFFIX}.parquet"}},
+            },
+            f"# SARChat-Bench lite (docs/LITE.md): the {spec.name} task on its fixed 5 % stratified subset.\n",
+        )
+    equation = "# avg_score of the group is paper equation 4: the task scores a_t weighted by samples evaluated.\n"
+    for group, suffix, note in (
+        ("sarchat", "", ""),
+        (
+            "sarchat_lite",
+            LITE_SUFFIX,
+            "# SARChat-Bench lite (docs/LITE.md): the same records on every machine; report the full suite.\n",
+        ),
+    ):
+        config = {
+            "group": group,
+            "task": [f"{spec.lmms_task}{suffix}" for spec in TASKS.values()],
+            "aggregate_metric_list": GROUP_METRICS,
+            "metadata": {"version": 1.0},
+        }
+        out[f"{group}.yaml"] = _dump(config, note + equation)
+    return out
+
+
+def write_packaged_yamls(folder: Path | None = None) -> list[Path]:
+    """Write ``packaged_yamls()`` into the packaged task folder (the source tree's ``task_yamls/``
+    in an editable install); returns the files that changed."""
+    folder = Path(folder) if folder else packaged_task_folder()
+    changed = []
+    for name, text in packaged_yamls().items():
+        path = folder / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":
+    for written in write_packaged_yamls():
+        print(f"wrote {written}")

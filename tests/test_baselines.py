@@ -19,7 +19,7 @@ from PIL import Image
 from sarchat_tasks.baselines import BLIND_CLASS, CFAR_CLASS, answers, blind_manifest, cfar_manifest
 from sarchat_tasks.baselines.models import SARChatBlind, SARChatCFAR
 from sarchat_tasks.build import synth
-from sarchat_tasks.registry import task_of_question
+from sarchat_tasks.official import task_of_question
 from sarchat_tasks.utils.boxes import parse_boxes
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,

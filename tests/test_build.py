@@ -16,7 +16,8 @@ from sarchat_tasks.build.pipeline import REPORT, BuildError, build
 from sarchat_tasks.build.records import TEST_FILES, RecordRenderer, record_line
 from sarchat_tasks.build.templates import default_templates_path, load_templates
 from sarchat_tasks.cli import main
-from sarchat_tasks.registry import TASKS, task_of_question
+from sarchat_tasks.official import task_of_question
+from sarchat_tasks.registry import TASKS
 
 CATEGORY_LIST = [
     {"id": i + 1, "name": n} for i, n in enumerate(["ship", "aircraft", "car", "tank", "bridge", "harbor"])

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from sarchat_tasks.build.rules import RELATION_PHRASES, SHAPE_PHRASES, in_category_order, join_categories, plural
 from sarchat_tasks.build.templates import TemplateBank, load_templates
-from sarchat_tasks.registry import QUESTION_TAG_RE, task_of_question
+from sarchat_tasks.official import QUESTION_TAG_RE, task_of_question
 from sarchat_tasks.utils.boxes import format_box, parse_boxes
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,

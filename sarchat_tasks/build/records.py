@@ -49,7 +49,8 @@ from sarchat_tasks.build.rules import (
     subset_of,
 )
 from sarchat_tasks.build.templates import TemplateBank
-from sarchat_tasks.registry import OFFICIAL_FILES
+from sarchat_tasks.official import OFFICIAL_FILES
+from sarchat_tasks.registry import TABLE5_ORDER
 from sarchat_tasks.utils.boxes import format_box
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,
@@ -60,7 +61,6 @@ from sarchat_tasks.utils.vocabulary import (
     size_word,
 )
 
-TASK_ORDER: tuple[str, ...] = ("classification", "description", "counting", "grounding", "identification", "referring")
 # (task, subset) -> official test file name; subset "" for the tasks without one.
 TEST_FILES: dict[tuple[str, str], str] = {task_subset: name for name, task_subset in OFFICIAL_FILES.items()}
 # Splits written as one file with every task mixed in (the paper's training file).
@@ -121,7 +121,7 @@ class RecordRenderer:
     def __init__(self, bank: TemplateBank, seed: int, split: str) -> None:
         self.bank = bank
         # One draw function per task: ``random.Random(...).random``.
-        self._draw = {task: random.Random(f"sarchat-build:{seed}:{split}:{task}").random for task in TASK_ORDER}
+        self._draw = {task: random.Random(f"sarchat-build:{seed}:{split}:{task}").random for task in TABLE5_ORDER}
         options = ", ".join(CLASSIFICATION_OPTIONS)
         # Questions that depend only on the category are rendered once here, not per record.
         self._classification_questions = [q.format(options=options) for q in bank.get("classification", "questions")]
@@ -137,7 +137,7 @@ class RecordRenderer:
         self._referring_questions = list(bank.get("referring", "questions"))
 
     def records(self, image: SourceImage) -> Iterator[Record]:
-        """Every record of one image, task by task in ``TASK_ORDER``."""
+        """Every record of one image, task by task in ``TABLE5_ORDER``."""
         objects = [
             (inst, format_box(inst.box), grid_cell(inst.box, image.width, image.height)) for inst in image.instances
         ]
@@ -266,7 +266,7 @@ def write_split(images: list[SourceImage], renderer: RecordRenderer, split: str,
     else:
         mixed = JsonArrayWriter(folder / MIXED_FILES[split])
         writers = {key: mixed for key in TEST_FILES}
-    per_task: dict[str, dict[str, int]] = {task: {} for task in TASK_ORDER}
+    per_task: dict[str, dict[str, int]] = {task: {} for task in TABLE5_ORDER}
     try:
         for image in images:
             image_json = encode_basestring(image.path)

@@ -5,9 +5,10 @@ task, ``utils.py``), load their data from the Hugging Face hub, and may depend o
 lmms-eval. This command writes that folder from the packaged suite, so there is one source of
 truth and nothing is copied by hand:
 
-* ``utils.py`` is the concatenated source of ``sarchat_tasks/utils/*.py``, the scoring half of
-  ``sarchat_tasks/scoring.py`` and the lmms-eval hooks of ``sarchat_tasks/hooks.py``, with the
-  imports between them removed, then formatted the way lmms-eval is (isort, black line length 240);
+* ``utils.py`` is the concatenated source of ``sarchat_tasks/utils/*.py``, ``errors.py``,
+  ``scoring.py``, the task specs of ``registry.py``, ``metrics.py`` and the lmms-eval hooks of
+  ``hooks.py``, with the imports between them removed, then formatted the way lmms-eval is (isort,
+  black line length 240);
 * the YAMLs are the packaged ones with ``sarchat_tasks.hooks.X`` rewritten to ``utils.X``, the local
   Parquet rows replaced by ``dataset_path: ORG/NAME`` with one dataset config per rows file
   (``counting``, ``counting_lite``, ...), and the prepared-set check (``process_docs``) dropped;
@@ -31,13 +32,11 @@ from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import ROW_COLUMNS
 from sarchat_tasks.registry import TASKS
-from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
+from sarchat_tasks.task_folder import GENERATED_HEADER, METRIC_LIST_FILE, packaged_task_folder, read_task_yaml
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # sarchat_tasks/
 # Source modules of utils.py, in dependency order, and the top-level names each contributes
-# (None: all of them). The scoring module's reference parsing runs at prepare time, not in lmms-eval.
-SCORING_EXCLUDED = frozenset({"ReferenceAnswerError", "parse_reference", "_reference_boxes", "_check_inside",
-                              "_question_category", "primary_category", "average_score", "score_records"})  # fmt: skip
+# (None: all of them).
 HOOK_FUNCTIONS = ("doc_to_text", "doc_to_target", "process_results", "BoxConventionFilter")
 HOOKS_PREFIX = "sarchat_tasks.hooks."
 TEMPLATE = "_default_template_yaml"
@@ -71,7 +70,10 @@ def source_modules() -> list[tuple[Path, frozenset[str] | None, frozenset[str]]]
         (utils / "boxes.py", None, frozenset()),
         (utils / "matching.py", None, frozenset()),
         (utils / "answers.py", None, frozenset()),
-        (PACKAGE_ROOT / "scoring.py", None, SCORING_EXCLUDED),
+        (PACKAGE_ROOT / "errors.py", None, frozenset()),
+        (PACKAGE_ROOT / "scoring.py", None, frozenset()),
+        (PACKAGE_ROOT / "registry.py", None, frozenset()),
+        (PACKAGE_ROOT / "metrics.py", None, frozenset()),
         (PACKAGE_ROOT / "hooks.py", frozenset(HOOK_FUNCTIONS), frozenset()),
     ]
 
@@ -244,9 +246,12 @@ def _upstream_value(value: Any) -> Any:
 
 def template_yaml(hub_id: str) -> str:
     """The packaged shared template with the hub dataset and the exported hooks."""
-    text = (packaged_task_folder() / TEMPLATE).read_text(encoding="utf-8")
+    folder = packaged_task_folder()
+    # The packaged template includes the metric list generated from the registry; upstream gets one file.
+    text = (folder / TEMPLATE).read_text(encoding="utf-8") + (folder / METRIC_LIST_FILE).read_text(encoding="utf-8")
     lines = text.splitlines()
-    body = [line for line in lines if not line.startswith("#") and not line.startswith("process_docs:")]
+    skipped = ("#", "process_docs:", "include:")
+    body = [line for line in lines if not line.startswith(skipped)]
     body = [line.replace("!function " + HOOKS_PREFIX, "!function utils.") for line in body]
     body = [f"dataset_path: {hub_id}" if line.startswith("dataset_path:") else line for line in body]
     header = [
@@ -283,7 +288,7 @@ def task_yamls() -> dict[str, str]:
     for source in sorted(folder.glob("*.yaml")):
         config = _flattened(source)
         if "group" in config:
-            out[source.name] = source.read_text(encoding="utf-8")
+            out[source.name] = source.read_text(encoding="utf-8").removeprefix(GENERATED_HEADER)
             continue
         data_files = (config.pop("dataset_kwargs", None) or {}).get("data_files") or {}
         if "task" not in config or not data_files:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sarchat_tasks.registry import COLUMNS, TASKS
+from sarchat_tasks.registry import COLUMN_BY_NAME, TASKS
 from sarchat_tasks.results.run_logs import sample_image
 from sarchat_tasks.scoring import POOLED
 from sarchat_tasks.utils.vocabulary import CATEGORIES
@@ -123,7 +123,7 @@ def bootstrap_intervals(
                     if value is None or (task, scope, column) not in index:
                         continue
                     k = index[(task, scope, column)]
-                    if COLUMNS[column].kind == POOLED:
+                    if COLUMN_BY_NAME[column].kind == POOLED:
                         num[unit, k] += value[0]
                         den[unit, k] += value[0] + value[1] + value[2]
                     else:

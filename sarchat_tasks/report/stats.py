@@ -28,21 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.official import OfficialFormatError, iter_file_records, parse_record, question_and_answer
-from sarchat_tasks.registry import TASKS, task_of_file, task_of_question
+from sarchat_tasks.official import (
+    OfficialFormatError,
+    iter_file_records,
+    parse_record,
+    question_and_answer,
+    task_of_file,
+    task_of_question,
+)
+from sarchat_tasks.registry import TABLE5_ORDER, TASKS
 from sarchat_tasks.report.tables import format_table
 from sarchat_tasks.utils.answers import categorised_boxes
 from sarchat_tasks.utils.vocabulary import CATEGORIES, SHAPE_WORDS, shape_word
-
-# The paper's Table 5 lists the tasks in this order.
-TABLE5_ORDER: tuple[str, ...] = (
-    "classification",
-    "description",
-    "counting",
-    "grounding",
-    "identification",
-    "referring",
-)
 
 # Paper Table 1: test objects per category.
 PAPER_TEST_INSTANCES: dict[str, int] = {
