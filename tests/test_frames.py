@@ -56,6 +56,12 @@ def test_chat_backend_resizes_twice():
     assert qwen25_lmms_eval_size(1920, 1080) == (1680, 952)
     assert qwen25_lmms_eval_size(1920, 1080, force_simple=True) == (1680, 924)
     assert qwen25_lmms_eval_size(800, 600) == qwen25_lmms_eval_size(800, 600, force_simple=True) == (812, 588)
+    # small non-square images, upscaled to min_pixels, differ too. 384 x 512 (a bundled sample size):
+    # simple: 392 x 504 = 197,568 < min, beta = sqrt(200704 / 196608) = 1.01036: 388.0 -> 14 * 28, 517.3 -> 19 * 28.
+    # chat: qwen_vl_utils gives 392 x 504 first; beta = sqrt(200704 / 197568) = 1.00791 from that size:
+    # 392 * beta = 395.1 -> 15 * 28 = 420, 504 * beta = 508.0 -> 19 * 28 = 532
+    assert qwen25_lmms_eval_size(384, 512, force_simple=True) == (392, 532)
+    assert qwen25_lmms_eval_size(384, 512) == (420, 532)
 
 
 # Sides of 28 px and more. On degenerate sizes the references differ (utils/frames.py): below 14 px
@@ -88,7 +94,9 @@ def test_matches_transformers_smart_resize():
         assert qwen25_resized_size(w, h, lo, hi) == (ref_w, ref_h), (w, h, lo, hi)
 
 
-@pytest.mark.parametrize("size", [(800, 600), (1920, 1080), (256, 256), (3000, 1000), (100, 50)])
+@pytest.mark.parametrize(
+    "size", [(800, 600), (1920, 1080), (256, 256), (3000, 1000), (100, 50), (384, 512), (500, 353), (200, 212)]
+)
 def test_chat_backend_size_is_what_its_processing_produces(size):
     """The steps of lmms-eval 0.7.3's chat ``qwen2_5_vl.generate_until``: the image goes to
     ``process_vision_info`` with no pixel bounds, then to the processor built with the model_args."""

@@ -22,8 +22,10 @@ backend takes ``min_pixels`` (default 256*28*28 = 200704) and ``max_pixels`` (de
 image is first resized by qwen_vl_utils' own defaults (min 4*28*28 = 3136, max 16384*28*28 =
 12845056), then the processor, built with the model_args values, applies the rule again to that
 result (``qwen25_lmms_eval_size``). With ``--force_simple`` the backend passes them with the image:
-one resize (``qwen25_resized_size``). The two agree on most sizes (800x600 -> 812x588 either way)
-but not all (1920x1080: 1680x952 chat, 1680x924 simple).
+one resize (``qwen25_resized_size``). The two agree on square images and on 800x600 (812x588 either
+way) but not on many others: 1920x1080 is 1680x952 (chat) or 1680x924 (simple); 384x512, upscaled to
+reach min_pixels, is 420x532 or 392x532, because the chat path computes the upscale factor from the
+already-rounded 392x504.
 """
 
 from __future__ import annotations
