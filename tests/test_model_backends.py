@@ -8,6 +8,7 @@ docs/MODELS.md lists the families and the backends that cannot run here, with th
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -24,6 +25,7 @@ TASK = "sarchat_referring_lite"
 METRICS = [column.name for column in TASK_COLUMNS["referring"]] + ["avg_score", "parse_failure_rate"]
 
 
+@functools.cache
 def _include_path() -> str:
     done = subprocess.run(["sarchat", "include-path"], env=ENV, capture_output=True, text=True, check=True)
     return done.stdout.strip()
