@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prepare": ("sarchat_tasks.prepare", "prepare official SARChat test files for the lmms-eval tasks"),
     "stats": ("sarchat_tasks.report.stats", "dataset tables (paper Tables 1, 2, 4, 5) of a built or prepared set"),
     "include-path": ("sarchat_tasks.run.evaluate", "print the task folder to pass to lmms-eval --include_path"),
+    "profiles": ("sarchat_tasks.run.profiles", "list the model profiles: prompt, box conventions, backends"),
     "eval": ("sarchat_tasks.run.evaluate", "run lmms-eval with the SARChat tasks included"),
     "demo": ("sarchat_tasks.run.demo", "run the baselines on the bundled sample and print the Table 3 report"),
     "score": ("sarchat_tasks.results.score_files", "score official-format prediction files (swift infer output)"),
@@ -28,14 +29,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def parse_conventions(spec: str):
-    """``--conventions`` of ``sarchat score`` and ``rescore`` (``"list=unit,json=norm1000"``)."""
-    from sarchat_tasks.utils.boxes import BoxConventions
+def box_reading(profile: str, spec: str = "", frame: str = ""):
+    """How ``sarchat score`` and ``rescore`` read boxes: a profile's conventions and frame
+    (``--profile``; ``--frame min_pixels=..,max_pixels=..`` for a resized one), with the syntaxes
+    ``--conventions`` names (``"list=unit,json=norm1000"``) changed."""
+    from sarchat_tasks.registry import PROFILES
+    from sarchat_tasks.utils.boxes import convention_pairs
 
+    if profile not in PROFILES:
+        raise SarchatError(f"--profile: unknown profile {profile!r}; known: {', '.join(PROFILES)} (sarchat profiles)")
+    options = dict(part.split("=", 1) for part in frame.split(",") if "=" in part)
+    unknown = set(options) - {"min_pixels", "max_pixels", "force_simple"}
+    if unknown:
+        raise SarchatError(
+            f"--frame: unknown option(s) {', '.join(sorted(unknown))}; known: min_pixels, max_pixels, force_simple"
+        )
     try:
-        return BoxConventions.parse(spec)
+        conventions = PROFILES[profile].box_conventions(
+            int(options["min_pixels"]) if "min_pixels" in options else None,
+            int(options["max_pixels"]) if "max_pixels" in options else None,
+            options.get("force_simple", "").lower() in ("1", "true", "yes"),
+        )
+        return conventions.with_overrides(convention_pairs(spec))
     except ValueError as exc:
-        raise SarchatError(f"--conventions: {exc}") from exc
+        raise SarchatError(f"--conventions/--frame: {exc}") from exc
 
 
 def _parser() -> argparse.ArgumentParser:

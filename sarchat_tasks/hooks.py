@@ -9,17 +9,26 @@ module only adapts it to lmms-eval's calling conventions:
 * every metric of the suite is listed once in the shared template; each task returns only its
   own keys, and a metric a sample does not belong to gets None, which the aggregations skip;
 * ``avg_score`` and ``category_<name>`` carry each sample's Table 3 columns, so one aggregation
-  (``task_score``) yields the task score a_t over all samples or over one category's.
+  (``task_score``) yields the task score a_t over all samples or over one category's;
+* the model profile (``registry.PROFILES``: the instruction added to the question, the syntax
+  conventions and frame boxes are read in) comes from ``lmms_eval_specific_kwargs``, whose key is
+  the ``--model`` name (the task YAMLs map each backend to its profile, ``generic`` by default), or
+  from the ``SARCHAT_PROFILE`` environment variable, which ``sarchat eval --profile`` sets and which
+  wins. ``process_results`` never sees the model name, so ``doc_to_text``, which lmms-eval calls for
+  every document before any response is scored, records the profile per task for it.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 from lmms_eval.api.filter import Filter
 
 from sarchat_tasks.metrics import row_metrics, task_score
 from sarchat_tasks.prepared import PreparedSet
+from sarchat_tasks.registry import DEFAULT_PROFILE, PROFILES, profile_conventions
 from sarchat_tasks.scoring import pooled_accuracy, share_of_samples
 from sarchat_tasks.task_folder import bundled_sample
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
@@ -42,11 +51,41 @@ doc_to_visual = _SAMPLE.doc_to_visual
 process_docs = _SAMPLE.process_docs
 
 
+PROFILE_ENV = "SARCHAT_PROFILE"
+# "min_pixels=...,max_pixels=...,force_simple=1": the resized frame of the qwen25 profiles
+FRAME_ENV = "SARCHAT_FRAME"
+FRAME_KEYS = ("min_pixels", "max_pixels", "force_simple")
+_PROFILE_OF_TASK: dict[str, tuple[str, tuple]] = {}
+_PROFILE_LOCK = threading.Lock()
+
+
+def _frame_options(kwargs: dict[str, Any]) -> tuple:
+    options = dict(part.split("=", 1) for part in os.environ.get(FRAME_ENV, "").split(",") if "=" in part)
+    options.update({key: kwargs[key] for key in FRAME_KEYS if key in kwargs})
+    return tuple(options.get(key) for key in FRAME_KEYS)
+
+
+def selected_profile(kwargs: dict[str, Any] | None) -> tuple[str, tuple]:
+    """(profile name, frame options) for a task's ``lmms_eval_specific_kwargs``; the environment's
+    ``SARCHAT_PROFILE`` wins. Raises ``KeyError`` on an unknown name, before any generation."""
+    kwargs = kwargs or {}
+    name = os.environ.get(PROFILE_ENV) or kwargs.get("profile") or DEFAULT_PROFILE
+    if name not in PROFILES:
+        raise KeyError(f"unknown SARChat profile {name!r}; known: {', '.join(PROFILES)}")
+    return name, _frame_options(kwargs)
+
+
 def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] | None = None) -> str:
-    """The dataset's question as published (the SARChat models were trained on it), with the
-    backend's ``pre_prompt`` and ``post_prompt`` from ``lmms_eval_specific_kwargs``."""
+    """The dataset's question as published (the SARChat models were trained on it), followed by
+    the profile's instruction for the task (none for the ``sarchat`` profile), with the backend's
+    ``pre_prompt`` and ``post_prompt`` from ``lmms_eval_specific_kwargs``."""
     kwargs = lmms_eval_specific_kwargs or {}
-    return f"{kwargs.get('pre_prompt', '')}{doc['question']}{kwargs.get('post_prompt', '')}"
+    name, options = selected_profile(kwargs)
+    with _PROFILE_LOCK:
+        _PROFILE_OF_TASK[doc["task"]] = (name, options)
+    instruction = PROFILES[name].instruction(doc["task"], doc["width"], doc["height"])
+    question = f"{doc['question']} {instruction}" if instruction else doc["question"]
+    return f"{kwargs.get('pre_prompt', '')}{question}{kwargs.get('post_prompt', '')}"
 
 
 def doc_to_target(doc: dict[str, Any]) -> str:
@@ -56,8 +95,14 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     """Score one response: the task's columns, its Table 3 record for ``avg_score`` and for its
-    category's ``category_<name>``, and whether nothing in it could be read."""
-    return row_metrics(doc, results[0] if results else "")
+    category's ``category_<name>``, and whether nothing in it could be read; boxes are read in the
+    profile ``doc_to_text`` recorded for the task (``generic`` if none was)."""
+    if os.environ.get(PROFILE_ENV) in PROFILES:
+        name, options = os.environ[PROFILE_ENV], _frame_options({})
+    else:
+        with _PROFILE_LOCK:
+            name, options = _PROFILE_OF_TASK.get(doc["task"], (DEFAULT_PROFILE, (None, None, None)))
+    return row_metrics(doc, results[0] if results else "", profile_conventions(name, *options))
 
 
 class BoxConventionFilter(Filter):

@@ -12,13 +12,16 @@ A ``TaskSpec`` holds what defines a task across the flow:
 * reporting: the task's header in the paper's Table 3 and its test size there (Table 5).
 
 Which task an official file or a question belongs to is read from these specs by
-``sarchat_tasks.official``. Adding a task is a ``TaskSpec`` here, one task YAML and its templates in the build's bank
+``sarchat_tasks.official``. ``PROFILES`` holds the model profiles: how each model family is asked (the instruction added to
+the SARChat question) and how its boxes are read (syntax conventions and frame). Adding a task is a
+``TaskSpec`` here, one task YAML and its templates in the build's bank
 (CONTRIBUTING.md, "Adding a packaged task"); the task YAMLs' metric list, lite twins and groups
 are generated from this registry (``python -m sarchat_tasks.task_folder``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +45,8 @@ from sarchat_tasks.scoring import (
     score_identification,
     score_referring,
 )
+from sarchat_tasks.utils.boxes import BoxConventions
+from sarchat_tasks.utils.frames import QWEN25_MAX_PIXELS, QWEN25_MIN_PIXELS, Frame
 
 LMMS_TASK_PREFIX = "sarchat_"
 Reference = Mapping[str, Any]
@@ -244,6 +249,173 @@ def spec(task: str) -> TaskSpec:
         return TASKS[task]
     except KeyError:
         raise UnknownTaskError(task) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Model profiles: how a model family is asked, and how its boxes are read
+# ---------------------------------------------------------------------------------------------
+
+CATEGORY_LIST = "ship, aircraft, car, tank, bridge or harbor"
+# What each task asks for beyond the SARChat question; {boxes} is the profile's box phrase.
+TASK_INSTRUCTIONS: dict[str, str] = {
+    "counting": "State how many there are, then give the bounding box of each one {boxes}.",
+    "grounding": f"Name each object ({CATEGORY_LIST}) and give its bounding box {{boxes}}.",
+    "identification": (
+        "The coordinates are pixels of the {width}x{height} image. Answer with the object's category "
+        f"({CATEGORY_LIST}), its size (very small, small, medium, large or very large), its shape (wide, "
+        "approximately square or tall) and where it is (top, middle or bottom; left, center or right)."
+    ),
+    "referring": "Give the bounding box of each one {boxes}.",
+    "description": (
+        f"Describe each object: its category ({CATEGORY_LIST}), its size (small, medium or large) and "
+        "where it is in the image (top, middle or bottom; left, center or right)."
+    ),
+    "classification": f"Answer with the categories present, from: {CATEGORY_LIST}.",
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A model family's way of being asked and of writing boxes: the instruction added to each
+    SARChat question (``boxes``: how to write a box, in the family's own syntax; empty for no
+    instruction at all), the coordinate convention of each box syntax and the frame its pixels are
+    in, the lmms-eval backends it is chosen for by ``--model`` name, and the public source of the
+    format. A profile is never chosen by comparing answers with the ground truth."""
+
+    name: str
+    summary: str
+    boxes: str
+    conventions: Mapping[str, str] = field(default_factory=dict)
+    frame: str = "image"
+    backends: tuple[str, ...] = ()
+    source: str = ""
+
+    def box_conventions(self, min_pixels: int | None = None, max_pixels: int | None = None,
+                        force_simple: bool = False) -> BoxConventions:  # fmt: skip
+        """How this profile reads boxes; ``min_pixels``/``max_pixels``/``force_simple`` set the
+        resized frame (``qwen25``) as the backend's model_args do (its defaults otherwise)."""
+        frame = Frame(
+            self.frame,
+            QWEN25_MIN_PIXELS if min_pixels is None else int(min_pixels),
+            QWEN25_MAX_PIXELS if max_pixels is None else int(max_pixels),
+            bool(force_simple),
+        )
+        return BoxConventions(self.conventions, frame=frame)
+
+    def instruction(self, task: str, width: int, height: int) -> str:
+        """The text added after the question for one record ("" for none)."""
+        if not self.boxes:
+            return ""
+        return TASK_INSTRUCTIONS[task].format(boxes=self.boxes.format(width=width, height=height), width=width,
+                                              height=height)  # fmt: skip
+
+
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile(
+            "sarchat",
+            "SARChat fine-tuned models and swift infer output: the paper's question verbatim, "
+            "{<x1><y1><x2><y2>} in pixels",
+            boxes="",
+            backends=("sarchat_cfar", "sarchat_blind"),
+            source="the paper's figures (arXiv 2502.08168)",
+        ),
+        Profile(
+            "generic",
+            "any other model: asked for [x1, y1, x2, y2] in pixels of the stated image size",
+            boxes="as [x1, y1, x2, y2] in pixels of the {width}x{height} image",
+            source="this project's instruction",
+        ),
+        Profile(
+            "qwen2_vl",
+            "Qwen2-VL: <|box_start|>(x1,y1),(x2,y2)<|box_end|> on 0-1000 (the tags are often decoded away)",
+            boxes="as <|box_start|>(x1,y1),(x2,y2)<|box_end|> with coordinates on a 0-1000 scale",
+            conventions={"qwen": "norm1000", "list": "norm1000"},
+            backends=("qwen2_vl",),
+            source="QwenLM/Qwen3-VL issue 866",
+        ),
+        Profile(
+            "qwen2_5_vl",
+            "Qwen2.5-VL: JSON bbox_2d in pixels of its resized input (smart_resize, factor 28)",
+            boxes='in JSON, one {{"bbox_2d": [x1, y1, x2, y2], "label": "..."}} per object',
+            conventions={"json": "pixel", "list": "pixel"},
+            frame="qwen25",
+            backends=("qwen2_5_vl",),
+            source="QwenLM/Qwen3-VL issue 676",
+        ),
+        Profile(
+            "qwen3_vl",
+            "Qwen3-VL: JSON bbox_2d on 0-1000",
+            boxes='in JSON, one {{"bbox_2d": [x1, y1, x2, y2], "label": "..."}} per object, coordinates on a '
+            "0-1000 scale",
+            conventions={"json": "norm1000", "list": "norm1000"},
+            backends=("qwen3_vl",),
+            source="QwenLM/Qwen3-VL issues 1427, 1741",
+        ),
+        Profile(
+            "internvl2_5",
+            "InternVL2.5/3: <ref>obj</ref><box>[[x1, y1, x2, y2]]</box> on 0-1000 (tags may be decoded away)",
+            boxes="as <ref>object</ref><box>[[x1, y1, x2, y2]]</box> with coordinates on a 0-1000 scale",
+            conventions={"internvl": "norm1000", "list": "norm1000"},
+            backends=("internvl2", "internvl3", "internvl_hf"),
+            source="OpenGVLab/InternVL issue 285",
+        ),
+        Profile(
+            "llava_1_5",
+            "LLaVA-1.5: [x1, y1, x2, y2] as fractions 0-1 of the centre square llava_hf shows it",
+            boxes="as [x1, y1, x2, y2] with coordinates as fractions of the image (0 to 1)",
+            conventions={"list": "unit"},
+            frame="center_square",
+            source="LLaVA-1.5 paper (arXiv 2310.03744), appendix: boxes normalised to [0, 1]",
+        ),
+        Profile(
+            "deepseek_vl2",
+            "DeepSeek-VL2: <|ref|>obj<|/ref|><|det|>[[x1, y1, x2, y2]]<|/det|> on 0-999",
+            boxes="as <|ref|>object<|/ref|><|det|>[[x1, y1, x2, y2]]<|/det|> with coordinates on a 0-999 scale",
+            conventions={"deepseek": "norm999", "list": "norm999"},
+            source="deepseek-ai/DeepSeek-VL2 README (visual grounding)",
+        ),
+        Profile(
+            "geochat",
+            "GeoChat / MiniGPT-v2: {<x1><y1><x2><y2>|θ} on 0-100; the SARChat task tags are its own",
+            boxes="",
+            conventions={"native": "norm100", "rotated": "norm100"},
+            source="GeoChat (arXiv 2311.15826), MiniGPT-v2 (arXiv 2310.09478)",
+        ),
+        Profile(
+            "florence2",
+            "Florence-2: <loc_N> bins 0-999 per coordinate, four per box",
+            boxes="",
+            conventions={"florence": "bin1000"},
+            source="Florence-2 processor (post_process_generation, 1000 bins)",
+        ),
+    )
+}
+MODEL_PROFILES: dict[str, str] = {backend: p.name for p in PROFILES.values() for backend in p.backends}
+DEFAULT_PROFILE = "generic"
+
+
+@functools.lru_cache(maxsize=64)
+def profile_conventions(
+    name: str, min_pixels: Any = None, max_pixels: Any = None, force_simple: Any = None
+) -> BoxConventions:
+    """A profile's box conventions with its frame options (strings from the command line or
+    numbers from YAML); the ``generic`` profile's for an unknown name or unusable options."""
+    try:
+        return PROFILES[name].box_conventions(
+            None if min_pixels is None else int(min_pixels),
+            None if max_pixels is None else int(max_pixels),
+            str(force_simple).lower() in ("1", "true", "yes"),
+        )
+    except (KeyError, TypeError, ValueError):
+        return PROFILES[DEFAULT_PROFILE].box_conventions()
+
+
+def profile_for_model(model: str | None) -> str:
+    """The profile an lmms-eval ``--model`` name gets: the one that names it, else ``generic``
+    (``vllm``, ``openai``, ``llava_hf`` and the like serve several families)."""
+    return MODEL_PROFILES.get(model or "", DEFAULT_PROFILE)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def write_task_folder(root: Path, budgets: dict[str, int] | None = None) -> Path
 # ---------------------------------------------------------------------------------------------
 
 GENERATED_HEADER = "# Generated from sarchat_tasks/registry.py by `python -m sarchat_tasks.task_folder`; do not edit.\n"
-METRIC_LIST_FILE = "_metric_list_yaml"
+REGISTRY_YAML = "_registry_yaml"
 GROUP_METRICS = [{"metric": "avg_score", "aggregation": "mean", "weight_by_size": True}]
 
 
@@ -153,12 +153,13 @@ def _dump(config: dict[str, Any], comment: str = "") -> str:
 
 
 def packaged_yamls() -> dict[str, str]:
-    """The packaged task files derived from the registry, by file name: the metric list that the
-    shared template includes, each task's lite twin, and the ``sarchat`` and ``sarchat_lite``
-    groups. Each task's own YAML (``sarchat_<task>.yaml``) is written by hand."""
+    """The packaged task files derived from the registry, by file name: the metric list and the
+    profile of each lmms-eval backend (``lmms_eval_specific_kwargs``), which the shared template
+    includes; each task's lite twin; and the ``sarchat`` and ``sarchat_lite`` groups. Each task's own
+    YAML (``sarchat_<task>.yaml``) is written by hand."""
     from sarchat_tasks.lite import LITE_SUFFIX
     from sarchat_tasks.metrics import metric_list
-    from sarchat_tasks.registry import TASKS
+    from sarchat_tasks.registry import DEFAULT_PROFILE, MODEL_PROFILES, TASKS
 
     # Written by hand rather than by yaml.dump, which would quote the !function names.
     metrics = "".join(
@@ -167,10 +168,20 @@ def packaged_yamls() -> dict[str, str]:
         for name, aggregation, higher in metric_list()
     )
     out = {
-        METRIC_LIST_FILE: GENERATED_HEADER
+        REGISTRY_YAML: GENERATED_HEADER
         + "# Every metric of the suite; a task returns only its own, so the others do not appear in its results.\n"
         + "metric_list:\n"
         + metrics
+        + "# The model profile per lmms-eval backend (--model name); any other backend gets the default.\n"
+        + yaml.dump(
+            {
+                "lmms_eval_specific_kwargs": {
+                    "default": {"profile": DEFAULT_PROFILE},
+                    **{backend: {"profile": name} for backend, name in MODEL_PROFILES.items()},
+                }
+            },
+            sort_keys=False,
+        )
     }
     for spec in TASKS.values():
         out[f"{spec.lmms_task}{LITE_SUFFIX}.yaml"] = _dump(

@@ -8,7 +8,7 @@ from sarchat_tasks.build.templates import load_templates
 from sarchat_tasks.metrics import metric_list, sample_metrics
 from sarchat_tasks.official import OFFICIAL_FILES, task_of_file, task_of_question
 from sarchat_tasks.registry import TABLE3_COLUMNS, TASKS, parse_reference, primary_category
-from sarchat_tasks.task_folder import METRIC_LIST_FILE, packaged_task_folder, packaged_yamls, read_task_yaml
+from sarchat_tasks.task_folder import REGISTRY_YAML, packaged_task_folder, packaged_yamls, read_task_yaml
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
 W, H = 800, 600
@@ -52,7 +52,7 @@ def test_every_task_has_its_yaml_and_the_template_lists_every_metric():
     template = read_task_yaml(folder / "_default_template_yaml", resolve_includes=True)
     listed = [(m["metric"], m["aggregation"].rsplit(".", 1)[1], m["higher_is_better"]) for m in template["metric_list"]]
     assert listed == metric_list()
-    assert template["metric_list"] == read_task_yaml(folder / METRIC_LIST_FILE)["metric_list"]
+    assert template["metric_list"] == read_task_yaml(folder / REGISTRY_YAML)["metric_list"]
     for spec in TASKS.values():
         config = read_task_yaml(folder / f"{spec.lmms_task}.yaml", resolve_includes=True)
         assert config["task"] == spec.lmms_task

@@ -31,6 +31,7 @@ already-rounded 392x504.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 QWEN25_FACTOR = 28
 # lmms-eval 0.7.3 models/simple/qwen2_5_vl.py, Qwen2_5_VL.__init__ defaults
@@ -135,3 +136,42 @@ def padded_square(width: int, height: int) -> tuple[float, float, float]:
     """
     side = max(width, height)
     return ((width - side) / 2, (height - side) / 2, side)
+
+
+FRAMES: tuple[str, ...] = ("image", "qwen25", "center_square", "padded_square")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The frame a model's box coordinates are in, relative to the original image.
+
+    ``image``: the original image. ``qwen25``: Qwen2.5-VL's resized input through lmms-eval's
+    ``qwen2_5_vl`` backend (``qwen25_lmms_eval_size`` with ``min_pixels``, ``max_pixels`` and
+    ``force_simple`` as in its model_args). ``center_square`` / ``padded_square``: the square
+    LLaVA-1.5 sees through ``llava_hf`` (a centre crop) or its original code (padding).
+    """
+
+    kind: str = "image"
+    min_pixels: int = QWEN25_MIN_PIXELS
+    max_pixels: int = QWEN25_MAX_PIXELS
+    force_simple: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in FRAMES:
+            raise ValueError(f"unknown frame {self.kind!r}; known: {', '.join(FRAMES)}")
+        if not 0 < self.min_pixels <= self.max_pixels:
+            raise ValueError(f"need 0 < min_pixels <= max_pixels, got {self.min_pixels}, {self.max_pixels}")
+
+    def geometry(self, width: float, height: float) -> tuple[float, float, float, float, float, float]:
+        """``(x0, y0, frame_width, frame_height, sx, sy)``: the frame's pixel ``(u, v)`` is the
+        original image's ``(x0 + u * sx, y0 + v * sy)``."""
+        if self.kind == "qwen25" and width >= 1 and height >= 1:
+            fw, fh = qwen25_lmms_eval_size(int(width), int(height), self.min_pixels, self.max_pixels, self.force_simple)
+            return 0.0, 0.0, float(fw), float(fh), width / fw, height / fh
+        if self.kind in ("center_square", "padded_square"):
+            x0, y0, side = (center_square if self.kind == "center_square" else padded_square)(width, height)
+            return x0, y0, float(side), float(side), 1.0, 1.0
+        return 0.0, 0.0, float(width), float(height), 1.0, 1.0
+
+
+IMAGE_FRAME = Frame()

@@ -32,12 +32,13 @@ from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import ROW_COLUMNS
 from sarchat_tasks.registry import TASKS
-from sarchat_tasks.task_folder import GENERATED_HEADER, METRIC_LIST_FILE, packaged_task_folder, read_task_yaml
+from sarchat_tasks.task_folder import GENERATED_HEADER, REGISTRY_YAML, packaged_task_folder, read_task_yaml
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # sarchat_tasks/
 # Source modules of utils.py, in dependency order, and the top-level names each contributes
 # (None: all of them).
-HOOK_FUNCTIONS = ("doc_to_text", "doc_to_target", "process_results", "BoxConventionFilter")
+HOOK_FUNCTIONS = ("PROFILE_ENV", "FRAME_ENV", "FRAME_KEYS", "_PROFILE_OF_TASK", "_PROFILE_LOCK", "_frame_options",
+                  "selected_profile", "doc_to_text", "doc_to_target", "process_results", "BoxConventionFilter")  # fmt: skip
 HOOKS_PREFIX = "sarchat_tasks.hooks."
 TEMPLATE = "_default_template_yaml"
 HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
@@ -67,6 +68,7 @@ def source_modules() -> list[tuple[Path, frozenset[str] | None, frozenset[str]]]
     utils = _utils_folder()
     return [
         (utils / "vocabulary.py", None, frozenset()),
+        (utils / "frames.py", None, frozenset()),
         (utils / "boxes.py", None, frozenset()),
         (utils / "matching.py", None, frozenset()),
         (utils / "answers.py", None, frozenset()),
@@ -248,7 +250,7 @@ def template_yaml(hub_id: str) -> str:
     """The packaged shared template with the hub dataset and the exported hooks."""
     folder = packaged_task_folder()
     # The packaged template includes the metric list generated from the registry; upstream gets one file.
-    text = (folder / TEMPLATE).read_text(encoding="utf-8") + (folder / METRIC_LIST_FILE).read_text(encoding="utf-8")
+    text = (folder / TEMPLATE).read_text(encoding="utf-8") + (folder / REGISTRY_YAML).read_text(encoding="utf-8")
     lines = text.splitlines()
     skipped = ("#", "process_docs:", "include:")
     body = [line for line in lines if not line.startswith(skipped)]

@@ -196,6 +196,9 @@ def build_model(
                 f"{task}: partial run, {task_run.n_effective} of {task_run.n_original} documents (--limit); "
                 f"avg_score marked {PARTIAL_MARK}"
             )
+    profiles = sorted({r.run.profile for r in tasks.values()})
+    model.notes.append(f"answers read with the {' and '.join(profiles)} profile{'s' if len(profiles) > 1 else ''} "
+                       "(sarchat profiles)")  # fmt: skip
     versions = {t: r.version for t, r in tasks.items()}
     stale = {t: v for t, v in versions.items() if installed.get(t) is not None and v != installed[t]}
     if len({_format_version(v) for v in versions.values()}) > 1:
@@ -370,8 +373,9 @@ def markdown_sources(report: Report) -> str:
             logs = str(task_run.samples_path) if task_run.samples_path else f"— ({NO_LOGS})"
             replaced = "; ".join(str(r.run.path) for r in model.replaced.get(task, [])) or "—"
             rows.append([model.name, task, str(task_run.run.path), task_run.run.date, docs,
-                         _format_version(task_run.version), logs, replaced])  # fmt: skip
-    header = ["model", "task", "results file", "date", "docs evaluated/total", "version", "sample log", "replaces"]
+                         _format_version(task_run.version), task_run.run.profile, logs, replaced])  # fmt: skip
+    header = ["model", "task", "results file", "date", "docs evaluated/total", "version", "profile", "sample log",
+              "replaces"]  # fmt: skip
     return format_table(header, rows, text_columns=len(header)) + "\n"
 
 
@@ -507,7 +511,7 @@ def report_json(report: Report, plots: list[Path]) -> dict[str, Any]:
                 "images": m.intervals.images,
             },
             "categories": {t: {c: _number(r.metrics.get(f"category_{c}")) for c in CATEGORIES} for t, r in m.tasks.items()},
-            "sources": {t: {"results": str(r.run.path), "date": r.run.date, "samples_log": str(r.samples_path) if r.samples_path else None,
+            "sources": {t: {"results": str(r.run.path), "date": r.run.date, "profile": r.run.profile, "samples_log": str(r.samples_path) if r.samples_path else None,
                             "n_effective": r.n_effective, "n_original": r.n_original, "version": r.version,
                             "replaces": [str(x.run.path) for x in m.replaced.get(t, [])]} for t, r in m.tasks.items()},
             "notes": m.notes,

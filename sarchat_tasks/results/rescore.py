@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sarchat_tasks import __version__
-from sarchat_tasks.cli import parse_conventions
+from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import aggregate_metrics, row_metrics
 from sarchat_tasks.prepared import PreparedSetError
@@ -84,7 +84,12 @@ def _metric_block(old: dict[str, Any], metrics: dict[str, Any], filter_name: str
 
 
 def rescore_run(
-    run: RunFile, out: Path, data: Path | None = None, conventions: BoxConventions | None = None, spec: str = ""
+    run: RunFile,
+    out: Path,
+    data: Path | None = None,
+    conventions: BoxConventions | None = None,
+    spec: str = "",
+    profile: str | None = None,
 ) -> Path:
     """Rescore every task of one results file that has a sample log; write lmms-eval's layout
     into ``out`` and return the new results file. Raises ``RescoreError`` if no task can be."""
@@ -133,6 +138,7 @@ def rescore_run(
         "source": str(run.path),
         "data": str(data) if data else None,
         "conventions": spec,
+        "profile": profile or run.profile,
         "skipped_tasks": skipped,
         "sarchat_version": __version__,
         "time": now.isoformat(timespec="seconds"),
@@ -167,17 +173,25 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", type=Path, help="the prepared set the runs used (default: the one their config names)"
     )
-    parser.add_argument("--conventions", default="", help="box conventions, e.g. 'list=unit,json=norm1000'")
+    parser.add_argument("--profile", help="model profile to read the answers in (default: the run's, from its --model)")
+    parser.add_argument(
+        "--frame", default="", help="resized frame of a qwen2_5_vl profile: 'min_pixels=N,max_pixels=N'"
+    )
+    parser.add_argument(
+        "--conventions", default="", help="box conventions changed from the profile's, e.g. 'list=unit'"
+    )
     parser.add_argument("--out", type=Path, default=Path("rescored"), help="output folder (default ./rescored)")
 
 
 def run(args: argparse.Namespace) -> int:
-    conventions = parse_conventions(args.conventions)
+    box_reading(args.profile or "generic", args.conventions, args.frame)  # a bad option fails before any run
     runs = load_runs(args.runs)
     status = 0
     for run_file in runs:
         try:
-            written = rescore_run(run_file, args.out, args.data, conventions, args.conventions)
+            profile = args.profile or run_file.profile
+            conventions = box_reading(profile, args.conventions, args.frame)
+            written = rescore_run(run_file, args.out, args.data, conventions, args.conventions, profile)
         except (SarchatError, OSError) as exc:
             print(f"sarchat rescore: error: {exc}", file=sys.stderr)
             status = 1

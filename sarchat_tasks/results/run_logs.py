@@ -18,7 +18,7 @@ from typing import Any
 
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import PreparedSet, PreparedSetError
-from sarchat_tasks.registry import TASKS
+from sarchat_tasks.registry import PROFILES, TASKS, profile_for_model
 from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
 
 TASK_PREFIX = "sarchat_"
@@ -90,6 +90,16 @@ class RunFile:
     order: tuple
     tasks: dict[str, TaskRun]
     variant: str = ""  # "" for the six tasks, "_lite" for their lite twins, reported as a model of its own
+
+    @property
+    def profile(self) -> str:
+        """The model profile the run's answers were read in: as ``sarchat eval`` or ``rescore``
+        recorded it, else the one its ``--model`` backend gets (``registry.profile_for_model``)."""
+        for block in ("sarchat_rescore", "sarchat"):
+            recorded = (self.raw.get(block) or {}).get("profile")
+            if isinstance(recorded, str) and recorded in PROFILES:
+                return recorded
+        return profile_for_model((self.raw.get("config") or {}).get("model"))
 
     @property
     def limit(self) -> Any:

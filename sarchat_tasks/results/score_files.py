@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sarchat_tasks.cli import parse_conventions
+from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import score_records
 from sarchat_tasks.prepare import PrepareError, read_records
@@ -55,11 +55,18 @@ def score_files(paths: list[Path], images_root: Path, conventions: BoxConvention
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", type=Path, help="prediction files (JSON array or JSON lines)")
     parser.add_argument("--images", type=Path, default=Path("."), help="root the records' image paths are under")
-    parser.add_argument("--conventions", default="", help="box conventions, e.g. 'list=unit,json=norm1000'")
+    parser.add_argument("--profile", default="sarchat",
+                        help="model profile the answers are read in (sarchat profiles; default: sarchat)")  # fmt: skip
+    parser.add_argument(
+        "--frame", default="", help="resized frame of a qwen2_5_vl profile: 'min_pixels=N,max_pixels=N'"
+    )
+    parser.add_argument(
+        "--conventions", default="", help="box conventions changed from the profile's, e.g. 'list=unit'"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    metrics = score_files(args.files, args.images, parse_conventions(args.conventions))
+    metrics = score_files(args.files, args.images, box_reading(args.profile, args.conventions, args.frame))
     json.dump(metrics, sys.stdout, indent=2)
     print()
     return 0

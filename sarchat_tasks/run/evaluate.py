@@ -8,9 +8,11 @@ installed package's task YAMLs, wherever the package now lives.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import MANIFEST, PreparedSet
 from sarchat_tasks.task_folder import packaged_task_folder, write_task_folder
 
@@ -30,6 +32,38 @@ def task_folder(data: Path | None) -> Path:
 
 def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help=f"a prepared set (holding {MANIFEST}); default: the bundled sample")
+    if name == "eval":
+        parser.add_argument(
+            "--profile", help="model profile (sarchat profiles); default: the one --model names, else generic"
+        )
+
+
+def option_value(extra: list[str], option: str) -> str | None:
+    """The value of ``--option VALUE`` or ``--option=VALUE`` among lmms-eval's arguments."""
+    for i, arg in enumerate(extra):
+        if arg == option and i + 1 < len(extra):
+            return extra[i + 1]
+        if arg.startswith(option + "="):
+            return arg[len(option) + 1 :]
+    return None
+
+
+def profile_environment(profile: str | None, extra: list[str]) -> dict[str, str]:
+    """The variables the hooks read: ``SARCHAT_PROFILE`` for ``--profile``, and ``SARCHAT_FRAME``
+    from ``--model_args``' min_pixels, max_pixels and force_simple (the frame Qwen2.5-VL answers in)."""
+    from sarchat_tasks.hooks import FRAME_ENV, FRAME_KEYS, PROFILE_ENV
+    from sarchat_tasks.registry import PROFILES
+
+    env = {}
+    if profile is not None:
+        if profile not in PROFILES:
+            raise SarchatError(f"--profile: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+        env[PROFILE_ENV] = profile
+    model_args = dict(p.split("=", 1) for p in (option_value(extra, "--model_args") or "").split(",") if "=" in p)
+    frame = ",".join(f"{key}={model_args[key].strip()}" for key in FRAME_KEYS if key in model_args)
+    if frame:
+        env[FRAME_ENV] = frame
+    return env
 
 
 def lmms_eval_argv(folder: Path, extra: list[str]) -> list[str]:
@@ -51,8 +85,10 @@ def run(args: argparse.Namespace) -> int:
     from lmms_eval.cli.dispatch import main as lmms_eval_main
 
     argv = lmms_eval_argv(folder, args.extra)
-    saved = sys.argv
+    environment = profile_environment(args.profile, args.extra)
+    saved, saved_env = sys.argv, {key: os.environ.get(key) for key in environment}
     sys.argv = ["lmms-eval", *argv]
+    os.environ.update(environment)
     try:
         lmms_eval_main()
     except SystemExit as exc:
@@ -60,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
         return code if isinstance(code, int) else (0 if code is None else 1)
     finally:
         sys.argv = saved
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return 0
 
 
