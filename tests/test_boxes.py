@@ -107,3 +107,44 @@ def test_non_string_input_reads_as_no_boxes():
     assert parse_boxes(None, W, H) == []  # type: ignore[arg-type]
     assert rewrite_boxes(None, W, H) == ""  # type: ignore[arg-type]
     assert math.isfinite(W)
+
+
+# syntaxes of the model profiles, hand-computed on an 800 x 600 image ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "syntax", "coords"),
+    [
+        # Florence-2 bins: (v + 0.5) / 1000 of the side: x 100 -> 100.5 * 0.8 = 80.4, y 200 -> 200.5 * 0.6 = 120.3
+        ("<loc_100><loc_200><loc_300><loc_400>", "florence", (80.4, 120.3, 240.4, 240.3)),
+        # GeoChat 0-100, the angle ignored: 10 -> 80, 20 -> 120, 30 -> 240, 40 -> 240
+        ("{<10><20><30><40>|45}", "rotated", (80.0, 120.0, 240.0, 240.0)),
+        ("{<10><20><30><40>|-12.5}", "rotated", (80.0, 120.0, 240.0, 240.0)),
+        # DeepSeek-VL2 0-999: 999 -> the full side
+        ("<|det|>[[0, 0, 999, 999]]<|/det|>", "deepseek", (0.0, 0.0, 800.0, 600.0)),
+        # "bbox" reads as "bbox_2d" (pixels by default)
+        ('{"bbox": [1, 2, 3, 4], "label": "ship"}', "json", (1.0, 2.0, 3.0, 4.0)),
+    ],
+)
+def test_profile_syntaxes(text, syntax, coords):
+    (box,) = parse_boxes(text, 800, 600)
+    assert box.syntax == syntax
+    assert box.coords == pytest.approx(coords)
+
+
+def test_deepseek_lists_every_box():
+    boxes = parse_boxes("<|det|>[[0, 0, 999, 999], [1, 2, 3]]<|/det|>", 800, 600)
+    assert [b.syntax for b in boxes] == ["deepseek", "deepseek"] and boxes[1].coords is None  # three numbers
+
+
+def test_frames_map_back_to_the_image():
+    from sarchat_tasks.utils.frames import Frame
+
+    # the padded square of 800x600 is 800x800 starting 100 px above the image: 0.25 of it -> y = 200 - 100
+    padded = BoxConventions({"list": "unit"}, frame=Frame("padded_square"))
+    assert parse_boxes("[0.25, 0.25, 0.5, 0.5]", 800, 600, padded)[0].coords == pytest.approx((200, 100, 400, 300))
+    # the centre square of 800x600 is x 100..700: 0.5 of it -> x = 100 + 300
+    centre = BoxConventions({"list": "unit"}, frame=Frame("center_square"))
+    assert parse_boxes("[0.5, 0.5, 1.0, 1.0]", 800, 600, centre)[0].coords == pytest.approx((400, 300, 700, 600))
+    with pytest.raises(ValueError, match="unknown frame"):
+        Frame("fisheye")

@@ -19,10 +19,10 @@ import pytest
 from test_lmms_eval_runs import ENV, _results
 from tiny_models import FAMILIES
 
-from sarchat_tasks.scoring import TASK_COLUMNS
+from sarchat_tasks.registry import TASKS
 
 TASK = "sarchat_referring_lite"
-METRICS = [column.name for column in TASK_COLUMNS["referring"]] + ["avg_score", "parse_failure_rate"]
+METRICS = [column.name for column in TASKS["referring"].columns] + ["avg_score", "parse_failure_rate"]
 
 
 @functools.cache
