@@ -19,7 +19,7 @@ import pytest
 from test_lmms_eval_runs import ENV, _results
 from tiny_models import FAMILIES
 
-from sarchat_tasks.registry import TASKS
+from sarchat_tasks.registry import PROFILES, TASKS, profile_for_model
 
 TASK = "sarchat_referring_lite"
 METRICS = [column.name for column in TASKS["referring"].columns] + ["avg_score", "parse_failure_rate"]
@@ -54,6 +54,9 @@ def test_tiny_model_runs_through_its_backend(family: str, tmp_path: Path):
         assert metrics.get(f"{name},none") is not None, (family, name, done.stdout[-2000:])
     lines = [json.loads(line) for f in out.rglob(f"*_samples_{TASK}.jsonl") for line in f.read_text().splitlines()]
     assert len(lines) == 2, family
+    # the backend's profile asked for boxes in the family's own syntax (docs/MODELS.md)
+    asked = PROFILES[profile_for_model(spec.backend)].boxes.split("{")[0]
     for line in lines:
         assert isinstance(line["filtered_resps"], str) and line["filtered_resps"], (family, line["filtered_resps"])
+        assert asked and asked in line["input"], (family, line["input"])
     print(f"{family}: {elapsed:.1f} s")
