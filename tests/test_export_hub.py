@@ -1,6 +1,7 @@
 """``sarchat export-hub``: a prepared set as a Hugging Face dataset repository folder that loads
 offline with ``datasets.load_dataset(HUB_DIR, name=CONFIG, split="test")``, stores each image once
-per shard, carries a dataset card, and is never left half-written."""
+per shard, carries a dataset card, and is never left half-written; and ``sarchat export-upstream
+--dataset-path`` pointing the exported tasks at such a folder."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import yaml
 from sarchat_tasks.cli import main
 from sarchat_tasks.export import hub
 from sarchat_tasks.export.hub import MARK, HubExportError, export_hub, shard_rows
+from sarchat_tasks.export.upstream import ExportError, export
 from sarchat_tasks.prepared import ROW_COLUMNS
 from sarchat_tasks.task_folder import bundled_sample
 
@@ -162,6 +164,50 @@ def test_sardet_card_asks_for_the_licence_check(tmp_path: Path):
     front, body = _card(tmp_path / "hub")
     assert front["license"] == "other"
     assert "SARDet-100K" in body and "HRSID" in body and "--license" in body
+
+
+# ---------------------------------------------------------------------------------------------
+# export-upstream --dataset-path
+# ---------------------------------------------------------------------------------------------
+
+
+def test_export_upstream_reads_a_local_hub_folder(hub_folder: Path, tmp_path: Path):
+    from lmms_eval.utils import load_yaml_config
+
+    export(tmp_path / "tasks", dataset_path=hub_folder)
+    config = load_yaml_config(str(tmp_path / "tasks" / "sarchat_referring_lite.yaml"))
+    assert config["dataset_path"] == str(hub_folder.resolve())
+    assert config["dataset_name"] == "referring_lite"
+
+
+def test_export_upstream_refuses_a_folder_that_is_not_a_hub_export(tmp_path: Path):
+    with pytest.raises(ExportError, match="export-hub"):
+        export(tmp_path / "tasks", dataset_path=tmp_path)
+    with pytest.raises(ExportError, match="exactly one"):
+        export(tmp_path / "tasks", "org/name", dataset_path=tmp_path)
+    with pytest.raises(ExportError, match="exactly one"):
+        export(tmp_path / "tasks")
+
+
+def test_export_upstream_refuses_a_hub_folder_missing_configs(hub_folder: Path, tmp_path: Path):
+    import shutil
+
+    partial = tmp_path / "partial"
+    shutil.copytree(hub_folder, partial)
+    mark = json.loads((partial / MARK).read_text())
+    del mark["configs"]["description_lite"]
+    (partial / MARK).write_text(json.dumps(mark))
+    with pytest.raises(ExportError, match="description_lite"):
+        export(tmp_path / "tasks", dataset_path=partial)
+
+
+def test_export_upstream_command_takes_one_data_source(hub_folder: Path, tmp_path: Path, capsys):
+    assert main(["export-upstream", str(tmp_path / "a"), "--dataset-path", str(hub_folder)]) == 0
+    with pytest.raises(SystemExit):
+        main(["export-upstream", str(tmp_path / "b"), "--dataset-path", str(hub_folder), "--hub-id", "a/b"])
+    with pytest.raises(SystemExit):
+        main(["export-upstream", str(tmp_path / "c")])
+    capsys.readouterr()
 
 
 def test_image_column_decodes_as_the_prepared_image(hub_folder: Path):
