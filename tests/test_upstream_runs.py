@@ -3,7 +3,10 @@
 * the bundled sample exported by ``sarchat export-hub``, the tasks by ``sarchat export-upstream
   --dataset-path``, run with ``lmms-eval --include_path EXPORT --tasks sarchat_lite``, give the same
   metrics and the same per-sample log (responses included) as the package's own run (``sarchat eval``,
-  the packaged tasks on the same prepared set), with ``sarchat_blind`` and with a tiny random Qwen2-VL.
+  the packaged tasks on the same prepared set), with ``sarchat_blind`` and with a tiny random Qwen2-VL;
+* ``upstream/lmms-eval-plugin-tasks.patch``, applied to a copy of the installed lmms-eval (never the
+  installed one), makes ``LMMS_EVAL_PLUGINS=sarchat_tasks lmms-eval --tasks sarchat_referring --model
+  qwen2_vl`` find the suite's tasks, which the unpatched lmms-eval does not.
 
 lmms-eval's CLI exits 0 after many errors, so these tests read the results files. ``lmms-eval`` is the
 environment's console script when it lies beside this interpreter, else the same entry point
@@ -13,8 +16,10 @@ environment's console script when it lies beside this interpreter, else the same
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +29,10 @@ from tiny_qwen2vl import build_tiny_qwen2vl
 
 from sarchat_tasks.export.hub import export_hub
 from sarchat_tasks.export.upstream import export
-from sarchat_tasks.task_folder import bundled_sample
+from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
+ROOT = Path(__file__).resolve().parents[1]
+PATCH = ROOT / "upstream" / "lmms-eval-plugin-tasks.patch"
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 ENV.pop("LMMS_EVAL_PLUGINS", None)
 LAUNCHER = "import sys; from lmms_eval.cli.dispatch import main; sys.argv[0] = 'lmms-eval'; sys.exit(main())"
@@ -130,3 +137,69 @@ def test_exported_tasks_give_the_packaged_numbers_with_qwen2_vl(exported_tasks: 
     # the model saw images and answered: identical logs mean identical images and prompts reached it
     responses = [line["filtered_resps"] for lines in _samples(exported_out).values() for line in lines]
     assert len(responses) == 1 + 2 + 4 + 2 + 1 + 1 and any(responses)
+
+
+# ---------------------------------------------------------------------------------------------
+# The plugin path
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_package_exposes_what_lmms_eval_plugins_expects():
+    spec = importlib.util.find_spec("sarchat_tasks.tasks")
+    assert Path(spec.submodule_search_locations[0]).resolve() == packaged_task_folder().resolve()
+    assert (packaged_task_folder() / "sarchat_referring.yaml").is_file()
+    from sarchat_tasks import models
+
+    assert models.AVAILABLE_MODELS == {}
+
+
+def _patched_lmms_eval(target: Path) -> Path:
+    """A copy of the installed lmms_eval package under ``target`` with the patch applied."""
+    import lmms_eval
+
+    installed = Path(lmms_eval.__file__).resolve().parent
+    shutil.copytree(installed, target / "lmms_eval", symlinks=True)
+    if shutil.which("patch"):
+        command = ["patch", "-p1", "--batch", "--forward", "--fuzz=0", "-i", str(PATCH)]
+    else:
+        command = ["git", "apply", "-p1", str(PATCH)]
+    done = subprocess.run(command, cwd=target, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return target
+
+
+def test_the_patch_applies_to_the_installed_lmms_eval(tmp_path: Path):
+    site = _patched_lmms_eval(tmp_path)
+    main = (site / "lmms_eval" / "__main__.py").read_text(encoding="utf-8")
+    body = main[main.index("def cli_evaluate_single") :]
+    assert body.count('os.environ.get("LMMS_EVAL_PLUGINS"') == 1
+    assert body.index("LMMS_EVAL_PLUGINS") < body.index("task_manager = TaskManager(")
+
+
+def _card_command(tiny_qwen: Path, out: Path) -> list[str]:
+    # the card's command, plus a local checkpoint on CPU, two records and an output folder
+    return [*lmms_eval(), "--tasks", "sarchat_referring", "--model", "qwen2_vl",
+            "--model_args", f"pretrained={tiny_qwen},device=cpu,device_map=cpu,max_pixels=12544",
+            "--limit", "2", "--gen_kwargs", "max_new_tokens=48", "--output_path", str(out)]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_patched_plugin_path_runs_the_card_command(tiny_qwen: Path, tmp_path: Path):
+    site = _patched_lmms_eval(tmp_path / "site")
+    env = {**ENV, "LMMS_EVAL_PLUGINS": "sarchat_tasks", "PYTHONPATH": os.pathsep.join(filter(None, [str(site), ENV.get("PYTHONPATH")]))}  # fmt: skip
+    done = _run(_card_command(tiny_qwen, tmp_path / "out"), env=env)
+    metrics = _results(tmp_path / "out")["results"]["sarchat_referring"]
+    for name in ("referring_multi_iou25", "referring_multi_iou50", "avg_score", "parse_failure_rate"):
+        assert f"{name},none" in metrics, name
+    assert str(packaged_task_folder()) in done.stdout + done.stderr  # the plugin's folder was included
+
+
+@pytest.mark.slow
+def test_the_unpatched_lmms_eval_does_not_find_the_plugin_tasks(tmp_path: Path):
+    env = {**ENV, "LMMS_EVAL_PLUGINS": "sarchat_tasks"}
+    # The installed lmms-eval fails on the task names before loading any model: a path that exists
+    # is enough as the checkpoint.
+    done = subprocess.run(_card_command(tmp_path, tmp_path / "out"), env=env, capture_output=True, text=True,
+                          timeout=600)  # fmt: skip
+    assert "Tasks not found: sarchat_referring" in done.stdout + done.stderr
+    assert not list((tmp_path / "out").rglob("*_results.json"))
