@@ -83,20 +83,23 @@ def test_each_image_is_stored_once_per_shard(hub_folder: Path):
     assert sizes["one_image_per_record_bytes"] > 10 * sizes["hub_bytes"] > 0 and sizes["prepared_bytes"] > 0
 
 
-def test_shards_split_between_records_by_distinct_image_bytes():
+def test_shards_split_between_records_by_distinct_and_decoded_image_bytes():
     sizes = {"a": 40, "b": 40, "c": 40}
-    # a a b: 80 bytes; c would make 120 > 100; then c a: 80
-    assert shard_rows(["a", "a", "b", "c", "a"], sizes, 100) == [range(0, 3), range(3, 5)]
-    assert shard_rows(["a", "b", "c"], sizes, 10) == [range(0, 1), range(1, 2), range(2, 3)]  # one record at least
-    assert shard_rows([], sizes, 100) == [range(0, 0)]
+    # distinct bytes: a a b is 80; c would make 120 > 100; then c a is 80
+    assert shard_rows(["a", "a", "b", "c", "a"], sizes, 100, 1000) == [range(0, 3), range(3, 5)]
+    assert shard_rows(["a", "b", "c"], sizes, 10, 1000) == [range(0, 1), range(1, 2), range(2, 3)]  # a record at least
+    # decoded bytes, one copy per record: a a a is 120 > 100 although only 40 bytes are distinct
+    assert shard_rows(["a", "a", "a", "a"], sizes, 1000, 100) == [range(0, 2), range(2, 4)]
+    assert shard_rows([], sizes, 100, 100) == [range(0, 0)]
 
 
 def test_several_shards_load_in_order(tmp_path: Path):
     import datasets
 
     out = tmp_path / "hub"
-    mark = export_hub(SAMPLE, out, images_origin="synthetic", max_shard_mb=0.2)
+    mark = export_hub(SAMPLE, out, images_origin="synthetic", max_shard_mb=0.2, max_decoded_mb=20)
     assert mark["configs"]["identification"]["shards"] > 1
+    assert mark["configs"]["counting"]["shards"] > 1
     files = sorted((out / "identification").glob("*.parquet"))
     assert len(files) == mark["configs"]["identification"]["shards"]
     ds = datasets.load_dataset(str(out), name="identification", split="test", cache_dir=str(tmp_path / "cache"))

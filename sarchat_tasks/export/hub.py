@@ -14,7 +14,9 @@ image's path under the set's images folder). Identification asks about seven rec
 so one image serves dozens of records: each shard is written as one Parquet row group with the
 image bytes dictionary-encoded, which stores every image once per shard, not once per record
 (docs/PERFORMANCE.md has the sizes). Shards split between records once the distinct images of a
-shard reach ``--max-shard-mb``.
+shard reach ``--max-shard-mb`` (the file), or the shard's images counted once per record reach
+``--max-decoded-mb``: ``datasets`` reads a row group whole and expands it, and Arrow cannot read a
+nested column of 2 GB or more, so a shard must stay well under that once decoded.
 
 The folder is written beside its destination and renamed into place when complete, so an
 interrupted export leaves nothing half-written; an existing folder is replaced only if it is this
@@ -40,6 +42,7 @@ MARK_FORMAT = "sarchat-hub"
 MARK_VERSION = 1
 SPLIT = "test"
 DEFAULT_MAX_SHARD_MB = 256
+DEFAULT_MAX_DECODED_MB = 256
 BUILD_REPORT = "build_report.json"  # written by `sarchat build` beside the manifest
 PARTIAL_PREFIX = ".partial-hub-"
 REPLACED_PREFIX = ".replaced-hub-"
@@ -102,46 +105,68 @@ def features():
     return Features({name: Image() if name == "image" else Value(_DTYPES.get(name, "string")) for name in ROW_COLUMNS})
 
 
-def shard_rows(images: list[str], sizes: dict[str, int], max_bytes: int) -> list[range]:
-    """Consecutive row ranges whose distinct images add up to at most ``max_bytes`` each (a shard
-    holds at least one row). Rows keep their order, so lmms-eval's ``doc_id`` and ``--limit`` pick
-    the same records as in the prepared set."""
+def shard_rows(images: list[str], sizes: dict[str, int], max_bytes: int, max_decoded: int) -> list[range]:
+    """Consecutive row ranges, each holding at least one row, whose distinct images add up to at most
+    ``max_bytes`` (the file) and whose images counted once per record add up to at most
+    ``max_decoded`` (the row group as ``datasets`` reads it: whole, one copy per record, and Arrow
+    cannot read a nested column of 2 GB or more). Rows keep their order, so lmms-eval's ``doc_id``
+    and ``--limit`` pick the same records as in the prepared set."""
     shards: list[range] = []
-    start, seen, total = 0, set(), 0
+    start, seen, distinct, decoded = 0, set(), 0, 0
     for index, image in enumerate(images):
         extra = 0 if image in seen else sizes[image]
-        if index > start and total + extra > max_bytes:
+        if index > start and (distinct + extra > max_bytes or decoded + sizes[image] > max_decoded):
             shards.append(range(start, index))
-            start, seen, total, extra = index, set(), 0, sizes[image]
+            start, seen, distinct, decoded, extra = index, set(), 0, 0, sizes[image]
         seen.add(image)
-        total += extra
+        distinct += extra
+        decoded += sizes[image]
     if start < len(images) or not shards:
         shards.append(range(start, len(images)))
     return shards
 
 
-def _write_shard(path: Path, columns: dict[str, list], rows: range, image_bytes: dict[str, bytes], schema) -> int:
-    """Write one shard; returns its size as an Arrow table in memory (what ``datasets`` caches)."""
+def _write_shard(path: Path, columns: dict[str, list], rows: range, prepared: PreparedSet, hf_features) -> int:
+    """Write one shard; returns its size as a plain Arrow table, what ``datasets`` caches on loading.
+
+    The image bytes column is built as an Arrow dictionary array (each distinct image read and held
+    once) and written as one row group, so Parquet stores every image's bytes once in the shard's
+    dictionary page and a small index per record. The file's schema is the Image feature's plain
+    storage type (``store_schema=False`` keeps Arrow's dictionary type out of it); the ``datasets``
+    features go in the ``huggingface`` key, as ``datasets`` itself writes them.
+    """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    data = {name: columns[name][rows.start : rows.stop] for name in ROW_COLUMNS if name != "image"}
-    data["image"] = [
-        {"bytes": image_bytes[image], "path": _image_name(image)} for image in columns["image"][rows.start : rows.stop]
+    images = columns["image"][rows.start : rows.stop]
+    distinct = list(dict.fromkeys(images))
+    position = {image: index for index, image in enumerate(distinct)}
+    dictionary = pa.array([prepared.image_path({"image": image}).read_bytes() for image in distinct], pa.binary())
+    image_bytes = pa.DictionaryArray.from_arrays(pa.array([position[i] for i in images], pa.int32()), dictionary)
+    image_paths = pa.array([_image_name(image) for image in images], pa.string())
+    storage = hf_features.arrow_schema
+    arrays = [
+        pa.StructArray.from_arrays([image_bytes, image_paths], names=["bytes", "path"])
+        if name == "image"
+        else pa.array(columns[name][rows.start : rows.stop], storage.field(name).type)
+        for name in ROW_COLUMNS
     ]
-    table = pa.Table.from_pydict(data, schema=schema)
-    distinct = sum(len(image_bytes[i]) for i in set(columns["image"][rows.start : rows.stop]))
-    # One row group per shard and a dictionary page large enough for every distinct image: Parquet
-    # then stores each image's bytes once in the shard and one small index per record.
-    pq.write_table(
-        table,
+    schema = pa.schema([pa.field(name, array.type) for name, array in zip(ROW_COLUMNS, arrays)])
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    with pq.ParquetWriter(
         path,
-        row_group_size=max(len(rows), 1),
+        schema,
+        store_schema=False,
         use_dictionary=True,
-        dictionary_pagesize_limit=distinct + (1 << 20),
+        dictionary_pagesize_limit=dictionary.nbytes + (1 << 20),
         compression="snappy",
-    )
-    return table.nbytes
+    ) as writer:
+        writer.write_table(table, row_group_size=max(len(rows), 1))
+        writer.add_key_value_metadata({"huggingface": storage.metadata[b"huggingface"].decode("utf-8")})
+    # as datasets holds it: the image bytes once per record, with 32-bit offsets
+    lengths = pc.binary_length(dictionary).to_pylist()
+    return table.nbytes - image_bytes.nbytes + sum(lengths[position[i]] for i in images) + 4 * (len(images) + 1)
 
 
 def _image_name(image: str) -> str:
@@ -381,6 +406,7 @@ def export_hub(
     license_id: str | None = None,
     images_origin: str = "sardet100k",
     max_shard_mb: float = DEFAULT_MAX_SHARD_MB,
+    max_decoded_mb: float = DEFAULT_MAX_DECODED_MB,
     force: bool = False,
     log=None,
 ) -> dict[str, Any]:
@@ -389,8 +415,10 @@ def export_hub(
     out = Path(out).absolute()
     if out == prepared.root or prepared.root in out.parents:
         raise HubExportError(f"--out {out} lies inside the prepared set {prepared.root}; choose a folder outside it")
-    if max_shard_mb <= 0:
-        raise HubExportError(f"--max-shard-mb must be positive, got {max_shard_mb}")
+    if max_shard_mb <= 0 or not 0 < max_decoded_mb < 2000:
+        raise HubExportError(
+            f"--max-shard-mb must be positive and --max-decoded-mb within (0, 2000), got {max_shard_mb}, {max_decoded_mb}"
+        )
     if images_origin not in ("sardet100k", "synthetic"):
         raise HubExportError(f"images origin must be sardet100k or synthetic, got {images_origin!r}")
     license_id = license_id or ("mit" if images_origin == "synthetic" else "other")
@@ -404,7 +432,8 @@ def export_hub(
     partial = out.parent / f"{PARTIAL_PREFIX}{out.name}-{token}"
     partial.mkdir()
     try:
-        mark = _write(prepared, manifest, configs, partial, int(max_shard_mb * 1e6), log)
+        limits = (int(max_shard_mb * 1e6), int(max_decoded_mb * 1e6))
+        mark = _write(prepared, manifest, configs, partial, limits, log)
         mark["sizes"]["prepared_bytes"] = (
             _folder_bytes(prepared.root / ROWS_DIR)
             + _folder_bytes(prepared.root / IMAGES_DIR)
@@ -421,26 +450,25 @@ def export_hub(
     return mark
 
 
-def _write(prepared: PreparedSet, manifest: dict, configs: dict[str, Path], partial: Path, max_bytes: int, log) -> dict:
-    schema = features().arrow_schema
-    image_cache: dict[str, bytes] = {}
+def _write(
+    prepared: PreparedSet, manifest: dict, configs: dict[str, Path], partial: Path, limits: tuple[int, int], log
+) -> dict:
+    hf_features = features()
     summary: dict[str, Any] = {}
     hub_bytes = per_record_bytes = 0
     for name, rows_file in configs.items():
         columns = _read_rows(rows_file)
         images = columns["image"]
-        for image in dict.fromkeys(images):
-            if image not in image_cache:
-                image_cache[image] = prepared.image_path({"image": image}).read_bytes()
-        sizes = {image: len(image_cache[image]) for image in set(images)}
-        shards = shard_rows(images, sizes, max_bytes)
+        # sizes from the files: the bytes themselves are read shard by shard, never all at once
+        sizes = {image: prepared.image_path({"image": image}).stat().st_size for image in dict.fromkeys(images)}
+        shards = shard_rows(images, sizes, *limits)
         folder = partial / name
         folder.mkdir()
         files = []
         arrow_bytes = 0
         for index, rows in enumerate(shards):
             path = folder / f"{SPLIT}-{index:05d}-of-{len(shards):05d}.parquet"
-            arrow_bytes += _write_shard(path, columns, rows, image_cache, schema)
+            arrow_bytes += _write_shard(path, columns, rows, prepared, hf_features)
             files.append(path)
         written = sum(p.stat().st_size for p in files)
         hub_bytes += written
@@ -518,6 +546,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--max-shard-mb", type=float, default=DEFAULT_MAX_SHARD_MB,
                         help=f"distinct image bytes per Parquet shard (default {DEFAULT_MAX_SHARD_MB})")  # fmt: skip
+    parser.add_argument("--max-decoded-mb", type=float, default=DEFAULT_MAX_DECODED_MB,
+                        help="image bytes per shard counted once per record, as datasets reads a shard "
+                             f"(default {DEFAULT_MAX_DECODED_MB}; under 2000)")  # fmt: skip
     parser.add_argument("--force", action="store_true", help="replace a non-empty folder not written by this command")
 
 
@@ -529,6 +560,7 @@ def run(args: argparse.Namespace) -> int:
         license_id=args.license_id,
         images_origin=args.images_origin,
         max_shard_mb=args.max_shard_mb,
+        max_decoded_mb=args.max_decoded_mb,
         force=args.force,
         log=print,
     )
