@@ -33,6 +33,7 @@ from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 PATCH = ROOT / "upstream" / "lmms-eval-plugin-tasks.patch"
+REGRESSION_TEST = ROOT / "upstream" / "test_plugin_tasks.py"  # for lmms-eval's test/eval/
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 ENV.pop("LMMS_EVAL_PLUGINS", None)
 LAUNCHER = "import sys; from lmms_eval.cli.dispatch import main; sys.argv[0] = 'lmms-eval'; sys.exit(main())"
@@ -203,3 +204,30 @@ def test_the_unpatched_lmms_eval_does_not_find_the_plugin_tasks(tmp_path: Path):
                           timeout=600)  # fmt: skip
     assert "Tasks not found: sarchat_referring" in done.stdout + done.stderr
     assert not list((tmp_path / "out").rglob("*_results.json"))
+
+
+@pytest.mark.slow
+def test_the_regression_test_for_lmms_eval_passes_on_the_patched_copy(tmp_path: Path):
+    site = _patched_lmms_eval(tmp_path / "site")
+    shutil.copy(REGRESSION_TEST, tmp_path / REGRESSION_TEST.name)
+    env = {**ENV, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), ENV.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "unittest", "-v", REGRESSION_TEST.stem], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "Ran 2 tests" in done.stderr
+
+
+def test_upstream_files_follow_lmms_eval_style():
+    black = subprocess.run([sys.executable, "-m", "black", "--check", "--line-length", "240", str(REGRESSION_TEST)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert black.returncode == 0, black.stderr
+    isort = subprocess.run([sys.executable, "-m", "isort", "--check-only", "--profile", "black", "--line-length", "240",
+                            str(REGRESSION_TEST)], capture_output=True, text=True)  # fmt: skip
+    assert isort.returncode == 0, isort.stdout + isort.stderr
+    for patch in sorted((ROOT / "upstream").glob("*.patch")):
+        text = patch.read_text(encoding="utf-8")
+        assert text.startswith("--- a/lmms_eval/__main__.py\n+++ b/lmms_eval/__main__.py\n"), patch.name
+        added = [line[1:] for line in text.splitlines() if line.startswith("+") and not line.startswith("+++")]
+        removed = [line[1:] for line in text.splitlines() if line.startswith("-") and not line.startswith("---")]
+        # the block moves unchanged; only a comment line is new
+        assert sorted(line for line in added if not line.strip().startswith("#")) == sorted(removed), patch.name
