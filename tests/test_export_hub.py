@@ -141,9 +141,11 @@ def test_an_interrupted_export_leaves_the_old_folder(tmp_path: Path, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hub"]
 
 
-def test_refuses_an_output_inside_the_set_and_a_broken_set(tmp_path: Path):
+def test_refuses_an_output_inside_the_set_a_broken_set_and_a_bad_hub_id(tmp_path: Path):
     with pytest.raises(HubExportError, match="inside"):
         export_hub(SAMPLE, SAMPLE / "hub")
+    with pytest.raises(HubExportError, match="ORG/NAME"):
+        export_hub(SAMPLE, tmp_path / "out", hub_id="no slash")
     broken = tmp_path / "set"
     broken.mkdir()
     (broken / "manifest.json").write_text("{}")

@@ -411,6 +411,10 @@ def export_hub(
     log=None,
 ) -> dict[str, Any]:
     """Write the hub folder for ``prepared_dir`` at ``out``; returns its mark (configs, sizes)."""
+    from sarchat_tasks.export.upstream import HUB_ID_RE
+
+    if not HUB_ID_RE.match(hub_id):
+        raise HubExportError(f"--hub-id must look like ORG/NAME, got {hub_id!r}")
     prepared = PreparedSet(prepared_dir)
     out = Path(out).absolute()
     if out == prepared.root or prepared.root in out.parents:
