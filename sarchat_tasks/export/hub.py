@@ -501,7 +501,7 @@ def _write(
         "created_by": f"sarchat-bench {__version__}",
         "split": SPLIT,
         "source": {
-            "prepared_set": str(prepared.root),
+            "prepared_set": prepared.root.name,  # the name only: the mark is published with the data
             "format_version": manifest.get("format_version"),
             "created_by": manifest.get("created_by"),
             "records": manifest.get("records"),
