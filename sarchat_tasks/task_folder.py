@@ -22,7 +22,7 @@ from sarchat_tasks.prepared import BINDING_MODULE, ROWS_DIR, TASKS_DIR
 
 def packaged_task_folder() -> Path:
     """The installed task YAML folder (what ``sarchat include-path`` prints)."""
-    return Path(str(files("sarchat_tasks.task_yamls")))
+    return Path(str(files("sarchat_tasks.tasks")))
 
 
 def bundled_sample() -> Path:

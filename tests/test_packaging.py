@@ -20,13 +20,13 @@ def test_wheel_contents(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"sarchat_tasks", wheel.name.split("-py")[0] + ".dist-info"}
     yamls = {p.name for p in (ROOT / "task_yamls").glob("*.yaml")} | {"_default_template_yaml"}
-    assert {f"sarchat_tasks/task_yamls/{name}" for name in yamls} <= set(names)
+    assert {f"sarchat_tasks/tasks/{name}" for name in yamls} <= set(names)
     sample = {
         p.relative_to(ROOT / "task_yamls").as_posix()
         for p in (ROOT / "task_yamls" / "sample").rglob("*")
         if p.is_file()
     }
-    assert {f"sarchat_tasks/task_yamls/{name}" for name in sample} <= set(names)
+    assert {f"sarchat_tasks/tasks/{name}" for name in sample} <= set(names)
     assert {
         "sarchat_tasks/utils/boxes.py",
         "sarchat_tasks/data/paper_table3.csv",
