@@ -35,7 +35,7 @@ from sarchat_tasks.official import (
 from sarchat_tasks.prepared import FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, TASKS_DIR
 from sarchat_tasks.registry import TASKS, parse_reference, primary_category
 from sarchat_tasks.scoring import ReferenceAnswerError
-from sarchat_tasks.task_folder import estimate_tokens, generation_budget, write_task_folder
+from sarchat_tasks.task_folder import distinct_budgets, estimate_tokens, generation_budget, write_task_folder
 
 
 class PrepareError(SarchatError):
@@ -210,10 +210,13 @@ def write_rows_and_manifest(
             "subsets": dict(sorted(Counter(row["subset"] for row in rows[task]).items())),
             "file": f"{ROWS_DIR}/{task}.parquet",
             "longest_reference_tokens": longest,
-            "max_new_tokens": generation_budget(longest),
+            "max_new_tokens": generation_budget(longest),  # made distinct across tasks below
             "lite_rows": len(lite),
             "lite_file": f"{ROWS_DIR}/{task}{LITE_SUFFIX}.parquet",
         }
+    distinct = distinct_budgets({task: info["max_new_tokens"] for task, info in tasks.items()})
+    for task, budget in distinct.items():
+        tasks[task]["max_new_tokens"] = budget
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,

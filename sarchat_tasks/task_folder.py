@@ -52,6 +52,22 @@ def generation_budget(longest_reference_tokens: int) -> int:
     return int(math.ceil(raw / 16.0) * 16)
 
 
+def distinct_budgets(budgets: dict[str, int]) -> dict[str, int]:
+    """The budgets with ties broken upwards by 16 tokens, in the order given, so that no two tasks
+    share one. Why: lmms-eval 0.7.3 batches requests whose generation settings are equal, and most
+    of its backends (qwen2_vl, llava_hf, internvl, ...) load a batch's images from the task of its
+    first request, so two tasks with equal settings in one batch crash the run (IndexError) or
+    pair a question with another task's image. A larger budget never cuts an answer."""
+    taken: set[int] = set()
+    out = {}
+    for task, budget in budgets.items():
+        while budget in taken:
+            budget += 16
+        taken.add(budget)
+        out[task] = budget
+    return out
+
+
 class _TaskYamlLoader(yaml.SafeLoader):
     """Reads lmms-eval task YAMLs without importing anything: ``!function x`` becomes ``"x"``."""
 

@@ -43,6 +43,18 @@ def test_budgets_come_from_the_longest_reference(prepared_set: Path):
     assert counting["max_new_tokens"] == 112  # ceil(68 * 1.25) + 16 = 101, rounded up to 112
     yaml_text = (prepared_set / "tasks" / "sarchat_counting.yaml").read_text()
     assert "max_new_tokens: 112" in yaml_text
+    # referring and description also measure 112; ties go up by 16 in task order (distinct_budgets)
+    budgets = {task: info["max_new_tokens"] for task, info in manifest["tasks"].items()}
+    assert (budgets["counting"], budgets["referring"], budgets["description"]) == (112, 128, 144)
+    assert len(set(budgets.values())) == len(budgets)
+
+
+def test_distinct_budgets_break_ties_upwards():
+    from sarchat_tasks.task_folder import distinct_budgets
+
+    assert distinct_budgets({"a": 112, "b": 208, "c": 112, "d": 112, "e": 128}) == {
+        "a": 112, "b": 208, "c": 128, "d": 144, "e": 160,
+    }  # fmt: skip
 
 
 def _score(files: list[Path], images: Path, capsys, *extra: str) -> dict:

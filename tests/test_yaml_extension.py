@@ -111,7 +111,9 @@ def test_user_prompt_is_used(user_run):
     _, samples = user_run
     questions = {answer: question for _, question, answer in RECORDS["SARChat_classify_count_test.json"]}
     for sample in samples:
-        assert sample["input"] == PRE_PROMPT + questions[sample["target"]] + POST_PROMPT
+        # the user's pre and post prompts around the question and the generic profile's instruction
+        assert sample["input"].startswith(PRE_PROMPT + questions[sample["target"]] + " State how many there are")
+        assert sample["input"].endswith(POST_PROMPT)
 
 
 def test_user_generation_settings_are_used(user_run):

@@ -196,9 +196,6 @@ def build_model(
                 f"{task}: partial run, {task_run.n_effective} of {task_run.n_original} documents (--limit); "
                 f"avg_score marked {PARTIAL_MARK}"
             )
-    profiles = sorted({r.run.profile for r in tasks.values()})
-    model.notes.append(f"answers read with the {' and '.join(profiles)} profile{'s' if len(profiles) > 1 else ''} "
-                       "(sarchat profiles)")  # fmt: skip
     versions = {t: r.version for t, r in tasks.items()}
     stale = {t: v for t, v in versions.items() if installed.get(t) is not None and v != installed[t]}
     if len({_format_version(v) for v in versions.values()}) > 1:
