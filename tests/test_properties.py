@@ -95,7 +95,7 @@ def test_parsers_never_raise(text: str):
 def test_ascii_fast_path_finds_what_the_case_insensitive_pattern_finds(text: str):
     pairs = [(vocabulary._CATEGORY_RE, vocabulary._CATEGORY_RE_LOWER), (vocabulary._CELL_RE, vocabulary._CELL_RE_LOWER),
              (vocabulary._SIZE_RE, vocabulary._SIZE_RE_LOWER), (vocabulary._SHAPE_RE, vocabulary._SHAPE_RE_LOWER),
-             (vocabulary._RELATION_RE, vocabulary._RELATION_RE_LOWER), (answers._COUNT_RE, answers._COUNT_RE_LOWER)]  # fmt: skip
+             (vocabulary._RELATION_RE, vocabulary._RELATION_RE_LOWER), (vocabulary._NEGATOR_RE, vocabulary._NEGATOR_RE_LOWER)]  # fmt: skip
     assert text.isascii()
     for pattern, twin in pairs:
         slow = [(m.span(), m.lastgroup) for m in pattern.finditer(text)]
