@@ -21,9 +21,11 @@ from .vocabulary import (
     UNIT_WORDS,
     find_affirmed_categories,
     find_attributes,
+    find_categories,
+    find_cells,
     fold,
     is_negated,
-    mentions_and_negation,
+    negation_of,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -125,8 +127,9 @@ def _count_statements(text: str) -> list[_Statement]:
     i = 0
     while i < n:
         token = tokens[i]
-        if token in _SENTENCE_END:
-            sentence += 1
+        if not token[0].isalnum():
+            if token in _SENTENCE_END:
+                sentence += 1
             i += 1
             continue
         # "there is a ship", "there are a total of 2 ships", "there are 4 instances", "there are none"
@@ -316,34 +319,52 @@ def _json_label(text: str, box: ParsedBox) -> tuple[bool, str | None]:
 # image A small ship...", "...of the image Also, we..."): a lower-case letter, spaces, then a
 # capitalised word followed by a lower-case one. A colon does not end a sentence ("Top left: a
 # ship"), nor does a Title Case phrase ("Top Left", "A Ship").
-_SENTENCE_SPLIT_RE = re.compile(r"[.;!?\n]+|(?<=[a-z])\s+(?=[A-Z][a-z]*,?\s+[a-z])")
+_SENTENCE_MARK_RE = re.compile(r"[.;!?\n]|\s(?=[A-Z])")
+_RUN_ON_RE = re.compile(r"[A-Z][a-z]*,?\s+[a-z]")
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Where sentences end: at . ; ! ? or a line break, and before a run-on clause (a lower-case
+    letter, spaces, then a capitalised word followed by a lower-case one)."""
+    ends = []
+    for m in _SENTENCE_MARK_RE.finditer(text):
+        at = m.start()
+        if text[at] in ".;!?\n":
+            ends.append(at)
+            continue
+        j = at
+        while j > 0 and text[j - 1].isspace():
+            j -= 1
+        if j > 0 and "a" <= text[j - 1] <= "z" and _RUN_ON_RE.match(text, at + 1):
+            ends.append(at)
+    return ends
+
+
 # The number of objects a category word stands for: a number right before it, with at most two
 # other words between ("two ships", "2 small ships", "one more small ship", "another ship").
-_DESCRIBED_NUMBER = "[0-9]{1,3}|another|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_DESCRIBED_COUNT_RE = re.compile(
-    r"\b(?P<n>(?:" + "|".join(TENS_WORDS) + r")[\s-]+(?:" + "|".join(UNIT_WORDS) + r")|" + _DESCRIBED_NUMBER + r")"
-    r"(?:[\s-]+(?!(?:"
-    + "|".join(sorted(_WORD_TO_CATEGORY, key=len, reverse=True))
-    + r"|and|or|but|with)\b)[a-z]+){0,2}"
-    r"[\s-]+$"
-)
+_COUNT_BREAKERS = frozenset({"and", "or", "but", "with"})
 _COUNT_WINDOW = 48
-MAX_DESCRIBED_PER_MENTION = 100  # "a thousand ships" stands for at most this many items
+MAX_DESCRIBED_PER_MENTION = 100  # "999 ships" stands for at most this many items
 
 
 def _described_count(text: str, start: int) -> int:
-    m = _DESCRIBED_COUNT_RE.search(text[max(0, start - _COUNT_WINDOW) : start].lower())
-    if m is None:
-        return 1
-    word = m.group("n")
-    if word.isdigit():
-        return min(int(word), MAX_DESCRIBED_PER_MENTION)
-    if word == "another":
-        return 1
-    parts = re.split(r"[\s-]+", word)
-    if len(parts) == 2:
-        return TENS_WORDS[parts[0]] + UNIT_WORDS[parts[1]]
-    return NUMBER_WORDS[word]
+    # the three words before the category word: a number with at most two other words between
+    words = text[max(0, start - _COUNT_WINDOW) : start].lower().replace("-", " ").split()
+    if start > 0 and not text[start - 1].isspace() and text[start - 1] != "-":
+        return 1  # "(ships", "2ships": no number stands before it
+    for k in range(1, min(3, len(words)) + 1):
+        word = words[-k]
+        if word.isdigit() and word.isascii() and len(word) <= 3:
+            return min(int(word), MAX_DESCRIBED_PER_MENTION)
+        if word == "another":
+            return 1
+        if word in NUMBER_WORDS:
+            if word in UNIT_WORDS and k < len(words) and words[-k - 1] in TENS_WORDS:
+                return TENS_WORDS[words[-k - 1]] + UNIT_WORDS[word]
+            return NUMBER_WORDS[word]
+        if not word.isalpha() or word in _WORD_TO_CATEGORY or word in _COUNT_BREAKERS:
+            return 1
+    return 1
 
 
 def description_items(text: str) -> list[tuple[str, str | None]]:
@@ -358,11 +379,13 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
     top left"). Objects left without a position take those of the next sentence when that sentence
     names positions and no category ("There is a ship. It is in the top left."), else None.
     """
-    found, scopes = mentions_and_negation(text)
-    sequence = [(name, m) for name, m in found if name in ("cell", "category")]
-    if not any(name == "category" for name, _ in sequence):
+    categories = find_categories(text)
+    if not categories:
         return []
-    ends = [m.start() for m in _SENTENCE_SPLIT_RE.finditer(text)]
+    scopes = negation_of(text)
+    sequence = sorted([("category", m) for m in categories] + [("cell", m) for m in find_cells(text)],
+                      key=lambda item: item[1].start)  # fmt: skip
+    ends = _sentence_ends(text)
     sentences: list[list[tuple[str, object]]] = []
     last = -1
     for name, m in sequence:

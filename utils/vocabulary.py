@@ -305,10 +305,6 @@ NEGATION_SCOPE_WORDS = 4
 _SCOPE_WORD_RE = re.compile(r"[ \t]+([^\W\d_]+(?:['\u2019-][^\W\d_]+)*)")
 
 
-def _negator_value(m: re.Match) -> str:
-    return "not"
-
-
 def negation_scopes(text: str, negator_ends: list[int]) -> list[tuple[int, int]]:
     """The spans of text the negators ending at ``negator_ends`` negate, merged and in order."""
     scopes: list[tuple[int, int]] = []
@@ -342,63 +338,57 @@ def find_negators(text: str) -> list[Mention]:
 _NEGATOR_RE_LOWER = lowercase_twin(_NEGATOR_RE)
 
 
+def may_negate(text: str) -> bool:
+    """False when the text holds no negator for certain (a substring test, much cheaper than a
+    scan): every negator contains "no", "never", "neither", "without" or "n't"."""
+    lower = text.lower()
+    return any(part in lower for part in _NEGATOR_PARTS)
+
+
+_NEGATOR_PARTS = ("no", "never", "neither", "without", "n't", "n\u2019t")
+
+
+def negation_of(text: str) -> list[tuple[int, int]]:
+    """The merged negation scopes of the text (empty when it holds no negator)."""
+    if not may_negate(text):
+        return []
+    negators = find_negators(text)
+    return negation_scopes(text, [n.end for n in negators]) if negators else []
+
+
 def find_affirmed_categories(text: str) -> list[Mention]:
     """``find_categories`` less the mentions a negator negates."""
     mentions = find_categories(text)
-    negators = find_negators(text) if mentions else []
-    if not negators:
+    scopes = negation_of(text) if mentions else []
+    if not scopes:
         return mentions
-    scopes = negation_scopes(text, [n.end for n in negators])
     return [m for m in mentions if not is_negated(m.start, scopes)]
 
 
-# Answers are read for four attribute families and the negators in one scan. No phrase of one
-# family contains or starts like a phrase of another, so one scan of their alternation finds what
-# five scans would, at a fifth of the cost on the benchmark's largest task.
+# Identification reads four families from one answer. No phrase of one family contains or starts
+# like a phrase of another, so one scan of their alternation finds what four scans would, at a
+# quarter of the cost on the benchmark's largest task.
 _ATTRIBUTE_FAMILIES = (("cell", _CELL_RE, _cell_value), ("size", _SIZE_RE, _size_value),
-                       ("shape", _SHAPE_RE, _shape_value), ("category", _CATEGORY_RE, _category_value),
-                       ("negator", _NEGATOR_RE, _negator_value))  # fmt: skip
+                       ("shape", _SHAPE_RE, _shape_value), ("category", _CATEGORY_RE, _category_value))  # fmt: skip
 _ATTRIBUTES_RE = re.compile(
     r"\b(?:" + "|".join(f"(?P<_{name}>{pattern.pattern[2:]})" for name, pattern, _ in _ATTRIBUTE_FAMILIES) + ")",
     re.IGNORECASE,
 )
 _ATTRIBUTES_RE_LOWER = lowercase_twin(_ATTRIBUTES_RE)
 _ATTRIBUTE_VALUE = {f"_{name}": (name, value) for name, _, value in _ATTRIBUTE_FAMILIES}
-ATTRIBUTE_FAMILIES: tuple[str, ...] = ("cell", "size", "shape", "category")
-
-
-def attribute_mentions(text: str, *, affirmed: bool = True) -> list[tuple[str, Mention]]:
-    """Every cell, size, shape and category mention, in order, as ``(family, mention)``, in one
-    scan; with ``affirmed``, those a negator negates are left out."""
-    found, scopes = mentions_and_negation(text)
-    if affirmed and scopes:
-        found = [(name, mention) for name, mention in found if not is_negated(mention.start, scopes)]
-    return found
-
-
-def mentions_and_negation(text: str) -> tuple[list[tuple[str, Mention]], list[tuple[int, int]]]:
-    """Every cell, size, shape and category mention, in order, as ``(family, mention)``, and the
-    merged negation scopes (``is_negated``), from one scan."""
-    found: list[tuple[str, Mention]] = []
-    negator_ends: list[int] = []
-    for m in scan(_ATTRIBUTES_RE, _ATTRIBUTES_RE_LOWER, text):
-        name, value_of = _ATTRIBUTE_VALUE[m.lastgroup]
-        if name == "negator":
-            negator_ends.append(m.end())
-            continue
-        value = value_of(m)
-        if value is not None:
-            found.append((name, Mention(value, m.start(), m.end())))
-    return found, (negation_scopes(text, negator_ends) if negator_ends else [])
 
 
 def find_attributes(text: str, *, affirmed: bool = False) -> dict[str, set[str]]:
     """The distinct cells, sizes, shapes and categories the text states, in one scan; the same
     sets as ``find_cells``, ``find_sizes``, ``find_shapes`` and ``find_categories`` (with
-    ``affirmed``, less the negated mentions)."""
-    found: dict[str, set[str]] = {name: set() for name in ATTRIBUTE_FAMILIES}
-    for name, mention in attribute_mentions(text, affirmed=affirmed):
-        found[name].add(mention.value)
+    ``affirmed``, less the mentions a negator negates)."""
+    found: dict[str, set[str]] = {name: set() for name, _, _ in _ATTRIBUTE_FAMILIES}
+    scopes = negation_of(text) if affirmed else []
+    for m in scan(_ATTRIBUTES_RE, _ATTRIBUTES_RE_LOWER, text):
+        name, value_of = _ATTRIBUTE_VALUE[m.lastgroup]
+        value = value_of(m)
+        if value is not None and not (scopes and is_negated(m.start(), scopes)):
+            found[name].add(value)
     return found
 
 
