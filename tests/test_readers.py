@@ -109,6 +109,24 @@ def test_counting_only_reads_the_queried_category(response, only):
     assert got["counting_only"] == only
 
 
+@pytest.mark.parametrize(
+    "response",
+    [
+        # Qwen2.5-VL: JSON boxes and no stated count: the boxes are counted
+        '```json\n[{"bbox_2d": [294, 358, 329, 427], "label": "ship"}, '
+        '{"bbox_2d": [61, 448, 122, 503], "label": "ship"}]\n```',
+        # InternVL: a count in prose before its boxes (the count is read whatever frame the boxes are in)
+        "There are 2 ships in the image: <box>[[294, 358, 329, 427], [61, 448, 122, 503]]</box>",
+        # LLaVA: prose only, the count in words
+        "In the image, there are two ships visible in the water.",
+    ],
+)
+def test_counting_stock_model_answers(response):
+    reference = "There are 2 instances. {<294><358><329><427>}{<61><448><122><503>}"
+    got = columns("counting", "", response, reference, "[count] How many ships are there in this SAR image?")
+    assert got["counting_only"] == 1
+
+
 def test_counting_tank_question_with_no_tanks_scores_zero():
     reference = "There are 2 instances. {<294><358><329><427>}{<61><448><122><503>}"
     got = columns("counting", "", "I see 2 ships but no tanks.", reference, "[count] Count the tank in this image.")
@@ -257,6 +275,10 @@ def test_a_non_category_json_label_is_a_false_positive():
         ("There is no harbor; two ships are in the bottom left.", [("ship", "bottom left"), ("ship", "bottom left")]),
         ("There is no harbor in the top left, but a ship in the bottom right.", [("ship", "bottom right")]),
         ("This is not a ship, it is a harbor in the center.", [("harbor", "middle center")]),
+        # a category named again takes the objects the previous sentence left without a position (InternVL style)
+        ("This SAR image shows two ships. One ship is located in the top left corner, while the other is in the "
+         "bottom right corner. There is also a harbor in the center.",
+         [("ship", "top left"), ("ship", "bottom right"), ("harbor", "middle center")]),
         # Qwen2-VL style prose
         ("The image shows a harbor in the center with two ships docked nearby, one on the left side and one on the "
          "right side.", [("harbor", "middle center"), ("ship", "middle left"), ("ship", "middle right")]),
@@ -267,6 +289,11 @@ def test_a_non_category_json_label_is_a_false_positive():
 )  # fmt: skip
 def test_description_items(response, items):
     assert description_items(response) == items
+
+
+def test_description_counts_are_bounded():
+    assert description_items("999 ships in the top left") == [("ship", "top left")] * 100  # 100 per word
+    assert len(description_items("90 ships and " * 20)) == 1000  # 1000 per answer
 
 
 def test_description_group_answer_scores_100():

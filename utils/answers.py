@@ -344,7 +344,8 @@ def _sentence_ends(text: str) -> list[int]:
 # other words between ("two ships", "2 small ships", "one more small ship", "another ship").
 _COUNT_BREAKERS = frozenset({"and", "or", "but", "with"})
 _COUNT_WINDOW = 48
-MAX_DESCRIBED_PER_MENTION = 100  # "999 ships" stands for at most this many items
+MAX_DESCRIBED_PER_MENTION = 100  # "999 ships" stands for at most this many objects
+MAX_DESCRIBED_OBJECTS = 1000  # objects read from one answer at most (a reference describes far fewer)
 
 
 def _described_count(text: str, start: int) -> int:
@@ -377,7 +378,9 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
     waiting for one ("two ships, one in the top left and one in the bottom right"); when a run of
     positions is shorter than the queue, the rest take its last position ("a ship and a car in the
     top left"). Objects left without a position take those of the next sentence when that sentence
-    names positions and no category ("There is a ship. It is in the top left."), else None.
+    names positions and no category ("There is a ship. It is in the top left."), or when it names
+    their category again ("There are two ships. One ship is in the top left and the other in the
+    bottom right."); else None.
     """
     categories = find_categories(text)
     if not categories:
@@ -401,14 +404,18 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
             _place(items, pending, [m.value for _, m in sentence])
             pending = []
             continue
+        carried: dict[str, list[int]] = {}
+        for index in pending:
+            carried.setdefault(items[index][0], []).append(index)
         pending = []
         if sentence[0][0] == "cell":  # the sentence opens with a position: it labels what follows
             current = None
             for name, m in sentence:
                 if name == "cell":
                     current = m.value
-                else:
-                    items.extend([m.value, current] for _ in range(_objects(text, m, scopes)))
+                    continue
+                for index in _objects_of(items, text, m, scopes, carried):
+                    items[index][1] = current
             continue
         queue: list[int] = []
         run: list[str] = []
@@ -419,9 +426,7 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
             if run:
                 _place(items, queue, run)
                 queue, run = [], []
-            for _ in range(_objects(text, m, scopes)):
-                queue.append(len(items))
-                items.append([m.value, None])
+            queue.extend(_objects_of(items, text, m, scopes, carried))
         if run:
             _place(items, queue, run)
             queue = []
@@ -429,8 +434,21 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
     return [(category, cell) for category, cell in items]
 
 
-def _objects(text: str, mention, scopes: list[tuple[int, int]]) -> int:
-    return 0 if scopes and is_negated(mention.start, scopes) else _described_count(text, mention.start)
+def _objects_of(
+    items: list[list], text: str, mention, scopes: list[tuple[int, int]], carried: dict[str, list[int]]
+) -> list[int]:
+    """The objects a category word stands for: those of its category the previous sentence left
+    without a position, when there are any (a mention again: "two ships. One ship is in the top
+    left, the other in the bottom right"); else as many new objects as its number says."""
+    if scopes and is_negated(mention.start, scopes):
+        return []
+    again = carried.pop(mention.value, None)
+    if again:
+        return again
+    start = len(items)
+    count = min(_described_count(text, mention.start), MAX_DESCRIBED_OBJECTS - start)
+    items.extend([mention.value, None] for _ in range(count))
+    return list(range(start, len(items)))
 
 
 def _place(items: list[list], queue: list[int], cells: list[str]) -> None:
