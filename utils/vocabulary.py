@@ -8,9 +8,11 @@ rules serve two sides and must never drift apart:
 * the scorer reads words back out of reference and model answers (``find_categories``,
   ``find_cells``, ``find_sizes``, ``find_shapes``, ``find_relations``).
 
-Readers accept the phrasings a zero-shot model plausibly uses (plurals, British spelling, a few
-synonyms, hyphenation), each listed here so that docs/METRICS.md can name them. Every pattern is
-anchored on a literal word and has no nested quantifiers, so matching is linear in the text.
+Readers accept the phrasings a zero-shot model plausibly uses (plurals, British spelling, the
+synonym table ``CATEGORY_WORDS``, hyphenation, any capitalisation), each listed here so that
+docs/METRICS.md can name them, and leave out what a negator negates (``find_affirmed_categories``,
+``find_attributes(affirmed=True)``, ``negation_scopes``). Every pattern is anchored on a literal
+word and has no nested quantifiers, so matching is linear in the text.
 """
 
 from __future__ import annotations
