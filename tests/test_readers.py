@@ -71,6 +71,9 @@ def columns(task, subset, response, answer, question=""):
         ("There are twenty one ships.", "ship", 21),
         ("ninety-nine instances", "ship", 99),
         ("I count seven tanks.", "tank", 7),
+        # "instances of X" counts X
+        ("There are 3 instances of tanks.", "tank", 3),
+        ("There are 3 instances of the tanks.", "ship", None),
         # synonyms count as their category: boats are ships
         ("There are two boats in the image.", "ship", 2),
         # a hedge is no valid count

@@ -101,13 +101,16 @@ def _number_or_hedge(tokens: list[str], i: int) -> tuple[int, int] | None:
 def _counted_noun(tokens: list[str], j: int) -> tuple[str | None, bool, int] | None:
     """After a number: ``(category or None, modified, index after)`` when at most two modifier
     words ("large", "very small", "medium-sized") lead to a counted noun, a category word or
-    instances/objects/targets/items; else None."""
+    instances/objects/targets/items (of [the] X: a category word); else None."""
     modifiers = 0
     while j < len(tokens):
         token = tokens[j]
         if token in _WORD_TO_CATEGORY:
             return _WORD_TO_CATEGORY[token], modifiers > 0, j + 1
-        if token in _GENERIC_NOUNS:
+        if token in _GENERIC_NOUNS:  # "4 instances", "3 instances of tanks"
+            k = j + 2 if tokens[j + 1 : j + 3] != ["of", "the"] else j + 3
+            if tokens[j + 1 : j + 2] == ["of"] and k < len(tokens) and tokens[k] in _WORD_TO_CATEGORY:
+                return _WORD_TO_CATEGORY[tokens[k]], modifiers > 0, k + 1
             return None, modifiers > 0, j + 1
         if token == "-":
             j += 1
