@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from sarchat_tasks.metrics import score_sample
+from sarchat_tasks.metrics import score_sample, task_score
 from sarchat_tasks.registry import parse_reference
 from sarchat_tasks.utils.answers import (
     WRONG_COUNT,
@@ -345,3 +345,29 @@ def test_in_the_center_is_middle_center(text, cell):
 def test_stated_attributes_leave_out_negated_values():
     stated = stated_attributes("Not in the top left: a very small ship in the bottom center, not an aircraft.")
     assert stated == {"cell": {"bottom center"}, "size": {"very small"}, "category": {"ship"}, "shape": set()}
+
+
+# the paper's printed answers still read back to 100 ---------------------------------------------
+
+PAPER_EXAMPLES = [
+    ("classification", "", "It is aircraft", ""),
+    ("counting", "", "There are 4 instances. {<294><358><329><427>}{<61><448><122><503>}{<27><199><78><261>}"
+     "{<193><157><245><306>}", "[count] Count the ship in this satellite image."),
+    ("grounding", "multi", "In this SAR image, I can identify several objects and their locations: There are 4 ships: one "
+     "in the bottom center portion {<294><358><329><427>}, one in the bottom left portion {<61><448><122><503>}, one in "
+     "the middle left portion {<27><199><78><261>}, one in the middle center portion {<193><157><245><306>}.", ""),
+    ("identification", "single", "Examining the bottom center area reveals a very small ship.", ""),
+    ("identification", "single", "Present in the middle center area is a very small aircraft.", ""),
+    ("referring", "multi", "{<294><358><329><427>} (bottom center){<61><448><122><503>} (bottom left){<27><199><78><261>} "
+     "(middle left){<193><157><245><306>} (middle center)", "[refer] Identify 4 ship."),
+    ("referring", "single", "{<393><426><470><494>} (bottom right)", "[refer] Locate 1 aircraft."),
+    ("description", "", "In this satellite image, we can observe the following: A small ship is visible in the bottom "
+     "left portion of the image There is one more small ship on the left side of the image Also, we can observe another "
+     "small ship in the central region of the image.", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("task", "subset", "answer", "question"), PAPER_EXAMPLES)
+def test_the_papers_answers_score_100_against_themselves(task, subset, answer, question):
+    got = columns(task, subset, answer, answer, question)
+    assert task_score([{k: v for k, v in got.items() if v is not None}]) == 100.0
