@@ -282,6 +282,8 @@ def test_a_non_category_json_label_is_a_false_positive():
         ("This SAR image shows two ships. One ship is located in the top left corner, while the other is in the "
          "bottom right corner. There is also a harbor in the center.",
          [("ship", "top left"), ("ship", "bottom right"), ("harbor", "middle center")]),
+        ("A ship is visible. Another ship is in the top left.", [("ship", None), ("ship", "top left")]),
+        ("There is a ship. Nothing else is visible. It is in the top left.", [("ship", "top left")]),
         # Qwen2-VL style prose
         ("The image shows a harbor in the center with two ships docked nearby, one on the left side and one on the "
          "right side.", [("harbor", "middle center"), ("ship", "middle left"), ("ship", "middle right")]),

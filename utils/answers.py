@@ -382,8 +382,9 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
     positions is shorter than the queue, the rest take its last position ("a ship and a car in the
     top left"). Objects left without a position take those of the next sentence when that sentence
     names positions and no category ("There is a ship. It is in the top left."), or when it names
-    their category again ("There are two ships. One ship is in the top left and the other in the
-    bottom right."); else None.
+    their category again without announcing new objects ("There are two ships. One ship is in the
+    top left and the other in the bottom right."; not "another ship", "one more ship", "also a
+    ship"); else None. Sentences that name no category and no position are skipped over.
     """
     categories = find_categories(text)
     if not categories:
@@ -437,17 +438,27 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
     return [(category, cell) for category, cell in items]
 
 
+_NEW_OBJECT_WORDS = frozenset({"another", "more", "additional", "also", "extra"})
+
+
+def _says_new(text: str, start: int) -> bool:
+    """Whether the words right before a category word announce further objects ("another ship",
+    "one more ship", "also a ship")."""
+    words = text[max(0, start - _COUNT_WINDOW) : start].lower().split()[-3:]
+    return any(word.strip(",") in _NEW_OBJECT_WORDS for word in words)
+
+
 def _objects_of(
     items: list[list], text: str, mention, scopes: list[tuple[int, int]], carried: dict[str, list[int]]
 ) -> list[int]:
     """The objects a category word stands for: those of its category the previous sentence left
-    without a position, when there are any (a mention again: "two ships. One ship is in the top
-    left, the other in the bottom right"); else as many new objects as its number says."""
+    without a position, when there are any and no word announces new ones (a mention again: "two
+    ships. One ship is in the top left, the other in the bottom right"); else as many new objects
+    as its number says."""
     if scopes and is_negated(mention.start, scopes):
         return []
-    again = carried.pop(mention.value, None)
-    if again:
-        return again
+    if mention.value in carried and not _says_new(text, mention.start):
+        return carried.pop(mention.value)
     start = len(items)
     count = min(_described_count(text, mention.start), MAX_DESCRIBED_OBJECTS - start)
     items.extend([mention.value, None] for _ in range(count))
