@@ -8,7 +8,6 @@ written out in docs/METRICS.md.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -395,8 +394,10 @@ def description_items(text: str) -> list[tuple[str, str | None]]:
     ends = _sentence_ends(text)
     sentences: list[list[tuple[str, object]]] = []
     last = -1
+    index = 0  # sentence ends before the mention: mentions come in order, so one pass suffices
     for name, m in sequence:
-        index = bisect.bisect_right(ends, m.start)
+        while index < len(ends) and ends[index] <= m.start:
+            index += 1
         if index != last:
             sentences.append([])
             last = index

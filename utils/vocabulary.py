@@ -17,7 +17,6 @@ word and has no nested quantifiers, so matching is linear in the text.
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from typing import NamedTuple
@@ -328,8 +327,14 @@ def negation_scopes(text: str, negator_ends: list[int]) -> list[tuple[int, int]]
 
 def is_negated(position: int, scopes: list[tuple[int, int]]) -> bool:
     """Whether ``position`` lies inside one of the merged, ordered ``scopes``."""
-    i = bisect.bisect_right(scopes, (position, math.inf)) - 1
-    return i >= 0 and scopes[i][0] <= position < scopes[i][1]
+    low, high = 0, len(scopes)
+    while low < high:  # the last scope starting at or before the position (binary search)
+        mid = (low + high) // 2
+        if scopes[mid][0] <= position:
+            low = mid + 1
+        else:
+            high = mid
+    return low > 0 and position < scopes[low - 1][1]
 
 
 def find_negators(text: str) -> list[Mention]:
