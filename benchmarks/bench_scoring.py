@@ -54,7 +54,7 @@ def aggregations() -> dict[str, Any]:
     import sarchat_tasks.hooks as hooks
     from sarchat_tasks.task_folder import packaged_task_folder
 
-    config = read_task_yaml(packaged_task_folder() / "_default_template_yaml")
+    config = read_task_yaml(packaged_task_folder() / "_default_template_yaml", resolve_includes=True)
     return {m["metric"]: getattr(hooks, m["aggregation"].rsplit(".", 1)[1]) for m in config["metric_list"]}
 
 

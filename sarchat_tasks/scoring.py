@@ -31,7 +31,7 @@ from sarchat_tasks.utils.answers import (
 )
 from sarchat_tasks.utils.boxes import parse_boxes
 from sarchat_tasks.utils.matching import MatchResult, match_boxes_at
-from sarchat_tasks.utils.vocabulary import find_categories, find_relations
+from sarchat_tasks.utils.vocabulary import find_affirmed_categories, find_categories, find_relations
 
 SHARE, POOLED = "share", "pooled"
 SUBSETS: tuple[str, ...] = ("multi", "single")
@@ -53,8 +53,9 @@ class ReferenceAnswerError(SarchatError):
 def counting_reference(answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
     """Counting: the stated count (else the number of boxes), the boxes and the queried category."""
     boxes = _reference_boxes(answer, width, height)
-    count = stated_count(answer)
-    return {"count": len(boxes) if count is None else count, "boxes": boxes, "category": _question_category(question)}
+    category = _question_category(question)
+    count = stated_count(answer, category)
+    return {"count": len(boxes) if count is None else count, "boxes": boxes, "category": category}
 
 
 def referring_reference(answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
@@ -104,7 +105,7 @@ def description_reference(answer: str, width: int, height: int, question: str = 
 
 def classification_reference(answer: str, width: int, height: int, question: str = "") -> dict[str, Any]:
     """Classification: the categories named, in order of mention."""
-    categories = list(dict.fromkeys(m.value for m in find_categories(answer)))
+    categories = list(dict.fromkeys(m.value for m in find_affirmed_categories(answer)))
     if not categories:
         raise ReferenceAnswerError("the reference answer names no known category")
     return {"categories": categories}
@@ -151,7 +152,7 @@ def score_counting(text, subset, ref, width, height, conventions):
     boxes = parse_boxes(text, width, height, conventions)
     valid = [b.coords for b in boxes if b.valid]
     n_invalid = len(boxes) - len(valid)
-    stated = stated_count(text)
+    stated = stated_count(text, ref.get("category"))
     count = stated if stated is not None else len(boxes)
     at25, at50 = match_boxes_at(valid, ref["boxes"], (0.25, 0.5), n_invalid)
     columns = {"counting_only": int(count == ref["count"]), "counting_iou25": _as_list(at25),
@@ -232,7 +233,7 @@ def score_description(text, subset, ref, width, height, conventions):
 
 
 def score_classification(text, subset, ref, width, height, conventions):
-    named = {m.value for m in find_categories(text)}
+    named = {m.value for m in find_affirmed_categories(text)}
     return {"classification": _multiset_match(named, ref["categories"])}, not named
 
 

@@ -147,7 +147,8 @@ def test_description_items_pair_categories_with_cells_by_clause():
     assert description_items(reference) == [("ship", "bottom left"), ("ship", "middle left"), ("ship", "middle center")]
     assert description_items("A ship in the top left and a car in the bottom right.") == [
         ("ship", "top left"), ("car", "bottom right")]  # fmt: skip
-    assert description_items("Two ships, one in the top left and one in the bottom right.") == [("ship", "top left")]
+    assert description_items("Two ships, one in the top left and one in the bottom right.") == [
+        ("ship", "top left"), ("ship", "bottom right")]  # fmt: skip
     assert description_items("A bridge. Nothing else.") == [("bridge", None)]
     # a clause opening with "A" after an unpunctuated one starts a new clause
     run_on = "A ship is visible in the top left portion of the image A car is visible"

@@ -37,6 +37,8 @@ FRAGMENTS = [
     "[-5, 300, -10, -400]", "{<50><50><10><10>}", "[[[[[[", "]]]]", "<<<<", "{{{{", "There are 3 instances.",
     "ship", "Harbour", "top left", "very small", "approximately square", "The ship is far from the harbor.",
     "9" * 10_000, "1" * 30 + "." + "2" * 30, "ſhip", "aİrcraft", " ", "\n", ",", "-", "e", "NaN", "Infinity",
+    "not ", "No ", "isn't ", "twenty-", "one ", "2 or 3", "Top Left: ", "There are ", "the number of ", ": ",
+    '"label": "x"}', "In The Center", "another ", "A ", ". ",
 ]  # fmt: skip
 texts = st.one_of(
     st.text(max_size=300),
@@ -83,6 +85,10 @@ def test_parsers_never_raise(text: str):
     boxes.rewrite_boxes(text, 100, 100)
     count = answers.stated_count(text)
     assert count is None or count >= -1
+    for category in CATEGORIES:
+        count = answers.stated_count(text, category)
+        assert count is None or count >= -1
+    assert len(answers.description_items(text)) <= answers.MAX_DESCRIBED_OBJECTS
     answers.categorised_boxes(text, 100, 100)
     answers.description_items(text)
     answers.stated_attributes(text)
@@ -95,7 +101,7 @@ def test_parsers_never_raise(text: str):
 def test_ascii_fast_path_finds_what_the_case_insensitive_pattern_finds(text: str):
     pairs = [(vocabulary._CATEGORY_RE, vocabulary._CATEGORY_RE_LOWER), (vocabulary._CELL_RE, vocabulary._CELL_RE_LOWER),
              (vocabulary._SIZE_RE, vocabulary._SIZE_RE_LOWER), (vocabulary._SHAPE_RE, vocabulary._SHAPE_RE_LOWER),
-             (vocabulary._RELATION_RE, vocabulary._RELATION_RE_LOWER), (answers._COUNT_RE, answers._COUNT_RE_LOWER)]  # fmt: skip
+             (vocabulary._RELATION_RE, vocabulary._RELATION_RE_LOWER), (vocabulary._NEGATOR_RE, vocabulary._NEGATOR_RE_LOWER)]  # fmt: skip
     assert text.isascii()
     for pattern, twin in pairs:
         slow = [(m.span(), m.lastgroup) for m in pattern.finditer(text)]
@@ -159,6 +165,14 @@ def _worst_inputs() -> dict[str, str]:
         "thousands_of_boxes": "{<10><10><50><50>}" * 5_000,
         "random_unicode": "".join(chr(random.Random(1).randint(0x80, 0x2FFF)) for _ in range(200_000)),
         "nan_inf": "{<nan><inf><-inf><1e999>}" * 20_000,
+        "negators": "not a ship " * (mb // 11),
+        "no_no_no": "no " * (mb // 3),
+        "number_words": "twenty-one " * (mb // 11),
+        "there_are": "there are " * (mb // 10),
+        "hedges": "2 or " * (mb // 5),
+        "title_case_lists": "Top Left: A Ship. " * (mb // 18),
+        "counts_of_many": "99 ships and " * (mb // 13),
+        "json_labels": '{"bbox_2d": [1, 2, 3, 4], "label": "x"}, ' * (mb // 42),
     }
 
 

@@ -8,9 +8,11 @@ rules serve two sides and must never drift apart:
 * the scorer reads words back out of reference and model answers (``find_categories``,
   ``find_cells``, ``find_sizes``, ``find_shapes``, ``find_relations``).
 
-Readers accept the phrasings a zero-shot model plausibly uses (plurals, British spelling, a few
-synonyms, hyphenation), each listed here so that docs/METRICS.md can name them. Every pattern is
-anchored on a literal word and has no nested quantifiers, so matching is linear in the text.
+Readers accept the phrasings a zero-shot model plausibly uses (plurals, British spelling, the
+synonym table ``CATEGORY_WORDS``, hyphenation, any capitalisation), each listed here so that
+docs/METRICS.md can name them, and leave out what a negator negates (``find_affirmed_categories``,
+``find_attributes(affirmed=True)``, ``negation_scopes``). Every pattern is anchored on a literal
+word and has no nested quantifiers, so matching is linear in the text.
 """
 
 from __future__ import annotations
@@ -21,15 +23,17 @@ from typing import NamedTuple
 
 CATEGORIES: tuple[str, ...] = ("ship", "aircraft", "car", "tank", "bridge", "harbor")
 
-# Words read as a category: canonical name, plural, British spelling, common synonyms.
+# Words read as a category: canonical name, plural, British spelling, and the synonyms a zero-shot
+# model uses for SARDet-100K's six classes (docs/METRICS.md, "Vocabulary", lists the same table).
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "ship": ("ship", "ships", "boat", "boats", "vessel", "vessels"),
-    "aircraft": ("aircraft", "aircrafts", "airplane", "airplanes", "aeroplane", "aeroplanes", "plane", "planes"),
-    "car": ("car", "cars"),
+    "aircraft": ("aircraft", "aircrafts", "airplane", "airplanes", "aeroplane", "aeroplanes", "plane", "planes",
+                 "jet", "jets"),
+    "car": ("car", "cars", "vehicle", "vehicles", "truck", "trucks"),
     "tank": ("tank", "tanks"),
     "bridge": ("bridge", "bridges"),
-    "harbor": ("harbor", "harbors", "harbour", "harbours"),
-}
+    "harbor": ("harbor", "harbors", "harbour", "harbours", "port", "ports", "dock", "docks"),
+}  # fmt: skip
 _WORD_TO_CATEGORY = {word: category for category, words in CATEGORY_WORDS.items() for word in words}
 _CATEGORY_RE = re.compile(
     r"\b(?P<category>" + "|".join(sorted(_WORD_TO_CATEGORY, key=len, reverse=True)) + r")\b", re.IGNORECASE
@@ -222,6 +226,7 @@ _CELL_RE = re.compile(
     r"|(?P<side>left|right)(?:" + _SEP + r"hand)?" + _SEP + r"(?:side|edge|part|portion|region|area|half)"
     r"|(?P<mid>center|centre|central|middle)" + _SEP + _PLACE
     + r"|(?P<edge>top|upper|bottom|lower)" + _SEP + _PLACE
+    + r"|(?P<inmid>in|at)\s+the\s+(?:center|centre|middle)(?![\s-]+(?:left|right|center|centre|middle)\b)"
     + r")\b",
     re.IGNORECASE,
 )  # fmt: skip
@@ -234,7 +239,8 @@ def find_cells(text: str) -> list[Mention]:
     Read: ``<row> <col>`` with row in top/upper/middle/center/central/bottom/lower and col in
     left/center/centre/middle/right (space or hyphen); ``left side`` / ``right side`` (and edge,
     part, portion, region, area, half) = middle left / right; ``central region``, ``center of the
-    image`` = middle center; ``top part``, ``bottom of the image`` = top / bottom center.
+    image``, ``in the center`` / ``at the middle`` (not followed by a column word) = middle center;
+    ``top part``, ``bottom of the image`` = top / bottom center.
     """
     return [Mention(_cell_value(m), m.start(), m.end()) for m in scan(_CELL_RE, _CELL_RE_LOWER, text)]
 
@@ -244,7 +250,7 @@ def _cell_value(m: re.Match) -> str:
         return f"{_ROW_WORDS[fold(m.group('row'))]} {_COL_WORDS[fold(m.group('col'))]}"
     if m.group("side"):
         return f"middle {fold(m.group('side'))}"
-    if m.group("mid"):
+    if m.group("mid") or m.group("inmid"):
         return "middle center"
     return f"{_ROW_WORDS[fold(m.group('edge'))]} center"
 
@@ -290,6 +296,82 @@ def _shape_value(m: re.Match) -> str | None:
     return None if shape == "elongated" else shape  # "elongated" says nothing about the axis
 
 
+# Negation. A negator removes the mentions in its scope: the next NEGATION_SCOPE_WORDS words on the
+# same line, up to a punctuation mark, a number or "but" ("This is not a ship, it is a harbor":
+# ship is negated, harbor is not; "I see 2 ships but no tanks": tanks is negated).
+_NEGATOR = (r"(?:not|no|never|none|nor|neither|without|cannot|"
+            r"(?:is|are|was|were|do|does|did|ca|could|would|should|wo|has|have|had)n['\u2019]t)")  # fmt: skip
+_NEGATOR_RE = re.compile(r"\b" + _NEGATOR + r"\b", re.IGNORECASE)
+NEGATION_SCOPE_WORDS = 4
+_SCOPE_WORD_RE = re.compile(r"[ \t]+([^\W\d_]+(?:['\u2019-][^\W\d_]+)*)")
+
+
+def negation_scopes(text: str, negator_ends: list[int]) -> list[tuple[int, int]]:
+    """The spans of text the negators ending at ``negator_ends`` negate, merged and in order."""
+    scopes: list[tuple[int, int]] = []
+    for end in negator_ends:
+        stop = end
+        for _ in range(NEGATION_SCOPE_WORDS):
+            m = _SCOPE_WORD_RE.match(text, stop)
+            if m is None or fold(m.group(1)) == "but":
+                break
+            stop = m.end()
+        if stop == end:
+            continue
+        if scopes and end <= scopes[-1][1]:
+            scopes[-1] = (scopes[-1][0], max(scopes[-1][1], stop))
+        else:
+            scopes.append((end, stop))
+    return scopes
+
+
+def is_negated(position: int, scopes: list[tuple[int, int]]) -> bool:
+    """Whether ``position`` lies inside one of the merged, ordered ``scopes``."""
+    low, high = 0, len(scopes)
+    while low < high:  # the last scope starting at or before the position (binary search)
+        mid = (low + high) // 2
+        if scopes[mid][0] <= position:
+            low = mid + 1
+        else:
+            high = mid
+    return low > 0 and position < scopes[low - 1][1]
+
+
+def find_negators(text: str) -> list[Mention]:
+    """Every negator: not, no, never, none, nor, neither, without, cannot and the ``n't`` forms."""
+    return [Mention("not", m.start(), m.end()) for m in scan(_NEGATOR_RE, _NEGATOR_RE_LOWER, text)]
+
+
+_NEGATOR_RE_LOWER = lowercase_twin(_NEGATOR_RE)
+
+
+def may_negate(text: str) -> bool:
+    """False when the text holds no negator for certain (a substring test, much cheaper than a
+    scan): every negator contains "no", "never", "neither", "without" or "n't"."""
+    lower = text.lower()
+    return any(part in lower for part in _NEGATOR_PARTS)
+
+
+_NEGATOR_PARTS = ("no", "never", "neither", "without", "n't", "n\u2019t")
+
+
+def negation_of(text: str) -> list[tuple[int, int]]:
+    """The merged negation scopes of the text (empty when it holds no negator)."""
+    if not may_negate(text):
+        return []
+    negators = find_negators(text)
+    return negation_scopes(text, [n.end for n in negators]) if negators else []
+
+
+def find_affirmed_categories(text: str) -> list[Mention]:
+    """``find_categories`` less the mentions a negator negates."""
+    mentions = find_categories(text)
+    scopes = negation_of(text) if mentions else []
+    if not scopes:
+        return mentions
+    return [m for m in mentions if not is_negated(m.start, scopes)]
+
+
 # Identification reads four families from one answer. No phrase of one family contains or starts
 # like a phrase of another, so one scan of their alternation finds what four scans would, at a
 # quarter of the cost on the benchmark's largest task.
@@ -303,21 +385,24 @@ _ATTRIBUTES_RE_LOWER = lowercase_twin(_ATTRIBUTES_RE)
 _ATTRIBUTE_VALUE = {f"_{name}": (name, value) for name, _, value in _ATTRIBUTE_FAMILIES}
 
 
-def find_attributes(text: str) -> dict[str, set[str]]:
+def find_attributes(text: str, *, affirmed: bool = False) -> dict[str, set[str]]:
     """The distinct cells, sizes, shapes and categories the text states, in one scan; the same
-    sets as ``find_cells``, ``find_sizes``, ``find_shapes`` and ``find_categories``."""
+    sets as ``find_cells``, ``find_sizes``, ``find_shapes`` and ``find_categories`` (with
+    ``affirmed``, less the mentions a negator negates)."""
     found: dict[str, set[str]] = {name: set() for name, _, _ in _ATTRIBUTE_FAMILIES}
+    scopes = negation_of(text) if affirmed else []
     for m in scan(_ATTRIBUTES_RE, _ATTRIBUTES_RE_LOWER, text):
         name, value_of = _ATTRIBUTE_VALUE[m.lastgroup]
         value = value_of(m)
-        if value is not None:
+        if value is not None and not (scopes and is_negated(m.start(), scopes)):
             found[name].add(value)
     return found
 
 
 _CATEGORY_ALTERNATION = "|".join(sorted(_WORD_TO_CATEGORY, key=len, reverse=True))
 _RELATION_RE = re.compile(
-    r"\b(?P<a>" + _CATEGORY_ALTERNATION + r")\s+(?:is|are)\s+(?:located\s+|situated\s+|positioned\s+)?"
+    r"\b(?P<a>" + _CATEGORY_ALTERNATION + r")\s+(?:is|are)(?P<neg>\s+not|n['\u2019]t)?\s+"
+    r"(?:located\s+|situated\s+|positioned\s+)?"
     r"(?P<rel>near|close\s+to|next\s+to|far\s+from|far\s+away\s+from|distant\s+from)\s+(?:the\s+|a\s+|an\s+)?"
     r"(?P<b>" + _CATEGORY_ALTERNATION + r")\b",
     re.IGNORECASE,
@@ -335,22 +420,32 @@ class Relation(NamedTuple):
 
 def find_relations(text: str) -> list[Relation]:
     """Relation sentences such as ``The ship is far from the harbor.``; near = near / close to /
-    next to, far = far (away) from / distant from. The pair is unordered."""
+    next to, far = far (away) from / distant from. The pair is unordered. The relation is binary
+    (every pair of objects is near or far by the builder's rule), so a negated relation states the
+    other one: ``is not near`` = far, ``isn't far from`` = near."""
     found = []
     for m in scan(_RELATION_RE, _RELATION_RE_LOWER, text):
         a = _WORD_TO_CATEGORY[fold(m.group("a"))]
         b = _WORD_TO_CATEGORY[fold(m.group("b"))]
         rel = fold(m.group("rel"))
-        word = "far" if rel.startswith(("far", "distant")) else "near"
+        far = rel.startswith(("far", "distant"))
+        if m.group("neg"):
+            far = not far
         first, second = sorted((a, b))
-        found.append(Relation(first, second, word))
+        found.append(Relation(first, second, "far" if far else "near"))
     return found
 
 
-# Counts written as words; "no" and "none" state zero.
+# Counts written as words, zero to ninety-nine; "no" and "none" state zero. A tens word followed by
+# a unit word ("twenty-one", "twenty one") is read by the count reader as their sum.
+UNIT_WORDS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+TENS_WORDS: dict[str, int] = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
 NUMBER_WORDS: dict[str, int] = {
-    "no": 0, "none": 0, "zero": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4,
-    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20,
+    "no": 0, "none": 0, "zero": 0, "a": 1, "an": 1, "single": 1, **UNIT_WORDS, "ten": 10, "eleven": 11,
+    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, **TENS_WORDS,
 }  # fmt: skip
