@@ -20,12 +20,13 @@ from typing import Any
 from lmms_eval.api.filter import Filter
 
 from sarchat_tasks.prepared import PreparedSet
-from sarchat_tasks.scoring import pooled_accuracy, sample_metrics, share_of_samples, task_score
+from sarchat_tasks.scoring import count_of_samples, pooled_accuracy, sample_metrics, share_of_samples, task_score
 from sarchat_tasks.task_folder import bundled_sample
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
 
 __all__ = [
     "BoxConventionFilter",
+    "count_of_samples",
     "doc_to_target",
     "doc_to_text",
     "doc_to_visual",
@@ -56,10 +57,23 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     """Score one response: the task's columns, its Table 3 record for ``avg_score`` and for its
-    category's ``category_<name>``, and whether nothing in it could be read."""
+    category's ``category_<name>``, and whether nothing in it could be read.
+
+    A request the backend never got an answer for comes back as lmms-eval's marker text
+    ``[LMMS_EVAL_REQUEST_FAILED after N retries] ...`` (API backends): it is not the model's answer,
+    so every metric is None (the aggregations skip it) and ``failed_requests`` is 1. The check is
+    written out here (``sarchat_tasks.failures`` has the same rule) so that the upstream export,
+    which copies this function alone, keeps it."""
     response = results[0] if results else ""
+    failed = isinstance(response, str) and response.lstrip().startswith("[LMMS_EVAL_REQUEST_FAILED")
     reference = json.loads(doc["reference"])
-    return sample_metrics(doc["task"], doc["subset"], doc["category"], response, reference, doc["width"], doc["height"])
+    values = sample_metrics(
+        doc["task"], doc["subset"], doc["category"], "" if failed else response, reference, doc["width"], doc["height"]
+    )
+    if failed:
+        values = dict.fromkeys(values)
+    values["failed_requests"] = int(failed)
+    return values
 
 
 class BoxConventionFilter(Filter):

@@ -429,3 +429,9 @@ def score_records(
     metrics = aggregate_metrics(task, values)
     metrics["samples"] = len(values)
     return metrics
+
+
+def count_of_samples(values: Iterable[Any]) -> int:
+    """How many samples have the value 1 (``failed_requests``: the samples lmms-eval's backend
+    never got an answer for); None values, as in logs written before the metric existed, are 0."""
+    return int(sum(v for v in values if v))

@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sarchat_tasks import __version__, scoring
+from sarchat_tasks import __version__
 from sarchat_tasks.cli import parse_conventions
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.failures import sample_values, task_metrics
 from sarchat_tasks.prepared import PreparedSetError
+from sarchat_tasks.progress import progress
 from sarchat_tasks.results.run_logs import (
     VARIANTS,
     RunFile,
@@ -49,13 +51,13 @@ def sample_metrics(
     task: str, row: dict[str, Any], response: str, conventions: BoxConventions | None = None
 ) -> dict[str, Any]:
     """The per-sample values ``hooks.process_results`` logs, for one prepared row and response."""
-    return scoring.sample_metrics(
+    return sample_values(
         task, row["subset"], row["category"], response, json.loads(row["reference"]), row["width"], row["height"],
         conventions,
     )  # fmt: skip
 
 
-aggregate = scoring.aggregate_metrics
+aggregate = task_metrics
 
 
 def rescore_task(
