@@ -71,6 +71,12 @@ class PreparedSet:
             )
         return manifest
 
+    def missing_tasks(self) -> list[str]:
+        """The six tasks this set has no records for, in the suite's order."""
+        from sarchat_tasks.scoring import TASKS
+
+        return [task for task in TASKS if task not in (self.manifest.get("tasks") or {})]
+
     def rows_file(self, task: str) -> Path:
         return self.root / ROWS_DIR / f"{task}.parquet"
 
@@ -96,10 +102,32 @@ class PreparedSet:
         with _VALIDATED_LOCK:
             if key in _VALIDATED:
                 return dataset
-        self.validate_rows(dataset.select_columns(["id", "image", "reference"]).to_dict())
+        columns = dataset.select_columns(["id", "task", "image", "reference"]).to_dict()
+        self.check_rows_are_mine(columns["id"], columns["task"][0] if columns["task"] else None)
+        self.validate_rows(columns)
         with _VALIDATED_LOCK:
             _VALIDATED.add(key)
         return dataset
+
+    def check_rows_are_mine(self, ids: list[str], task: str | None) -> None:
+        """Raise unless ``ids`` are the records of one of this set's rows files for ``task``: the
+        rows lmms-eval loaded must be the ones this binding's images and checks belong to (a task
+        folder written for another location would read another set's rows)."""
+        if task is None:
+            return
+        import pyarrow.parquet as pq
+
+        candidates = sorted((self.root / ROWS_DIR).glob(f"{task}*.parquet"))
+        for path in candidates:
+            try:
+                if pq.read_table(path, columns=["id"]).column("id").to_pylist() == list(ids):
+                    return
+            except Exception:  # a damaged file is reported by validate(); try the next one
+                continue
+        raise PreparedSetError(
+            f"the {task} rows lmms-eval loaded are not the rows of {self.root} (its task folder was written for "
+            f"another location?); run `sarchat include-path --data {self.root}` to rewrite it"
+        )
 
     def validate(self) -> int:
         """Check every rows file of the set as ``process_docs`` would, before lmms-eval starts:
