@@ -33,6 +33,7 @@ from sarchat_tasks.official import (
     task_of_question,
 )
 from sarchat_tasks.prepared import FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, TASKS_DIR
+from sarchat_tasks.progress import progress
 from sarchat_tasks.scoring import TASKS, TASKS_WITH_SUBSETS, ReferenceAnswerError, parse_reference, primary_category
 from sarchat_tasks.task_folder import estimate_tokens, generation_budget, write_task_folder
 
@@ -192,8 +193,37 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
-def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: bool = True) -> dict[str, Any]:
-    """Prepare official test files for the tasks; returns the manifest written to ``out``."""
+OUTPUT_NAMES: tuple[str, ...] = (MANIFEST, ROWS_DIR, IMAGES_DIR, TASKS_DIR)
+# what a build adds beside a prepared set; replaced with it, so that no stale part outlives it
+BUILD_NAMES: tuple[str, ...] = ("official", "build_report.json")
+NO_RECORDS = "none of the source files holds a record of this task"
+
+
+def empty_task_reasons(manifest: dict[str, Any]) -> dict[str, str]:
+    """Why each of the six tasks a set has no records for is empty (from its manifest)."""
+    reasons = manifest.get("empty_tasks") or {}
+    return {task: reasons.get(task, NO_RECORDS) for task in TASKS if task not in (manifest.get("tasks") or {})}
+
+
+def prepare(
+    sources: list[Path],
+    images_root: Path,
+    out: Path,
+    *,
+    link_images: bool = True,
+    force: bool = False,
+    final_root: Path | None = None,
+    empty_reasons: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Prepare official test files for the tasks; returns the manifest written to ``out``.
+
+    ``out`` is checked before anything is read (``sarchat_tasks.outputs``: never a file the tool
+    did not write is replaced, a foreign non-empty folder only with ``force``); the set is written
+    to a staging folder inside it and committed with the manifest last. ``final_root`` is where
+    ``out`` will lie when a caller moves it (``sarchat build`` prepares into its own staging
+    folder); ``empty_reasons`` says why a task may have no records."""
+    from sarchat_tasks.outputs import check_output, commit, remove_leftovers
+
     sources = [Path(s) for s in sources]
     missing = [str(s) for s in sources if not s.is_file()]
     if missing:
@@ -203,13 +233,20 @@ def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: b
     images_root = Path(images_root)
     if not images_root.is_dir():
         raise PrepareError(f"images root {images_root} is not a directory")
-    rows, images = read_sources(sources, images_root)
     out = Path(out)
+    try:
+        replace = check_output(out, OUTPUT_NAMES, FORMAT_NAME, force)
+    except ValueError as exc:
+        raise PrepareError(str(exc)) from exc
+    if replace and (out / BUILD_NAMES[1]).is_file():
+        replace += [name for name in BUILD_NAMES if (out / name).exists()]
+    rows, images = read_sources(sources, images_root)
     out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
     staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
     try:
         (staging / ROWS_DIR).mkdir()
-        for relative, source in images.items():
+        for relative, source in progress(images.items(), desc="images", unit="image", total=len(images)):
             _store_image(source, staging / IMAGES_DIR / relative, link_images)
         tasks: dict[str, Any] = {}
         budgets: dict[str, int] = {}
@@ -229,25 +266,21 @@ def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: b
             lite = select_lite(rows[task])  # the fixed lite subset (sarchat_tasks.lite, docs/LITE.md)
             write_rows(staging / ROWS_DIR / f"{task}{LITE_SUFFIX}.parquet", lite)
             tasks[task].update(lite_rows=len(lite), lite_file=f"{ROWS_DIR}/{task}{LITE_SUFFIX}.parquet")
+        empty = {task: (empty_reasons or {}).get(task, NO_RECORDS) for task in TASKS if task not in rows}
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "created_by": f"sarchat-bench {__version__}",
             "tasks": tasks,
+            "empty_tasks": empty,
             "records": sum(len(r) for r in rows.values()),
             "images": len(images),
             "sources": [s.name for s in sources],
         }
+        # the binding must point at DIR (or where the caller moves it), not at the staging folder
+        write_task_folder(staging, budgets, final_root=Path(final_root) if final_root else out)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        for name in (ROWS_DIR, IMAGES_DIR, TASKS_DIR, MANIFEST):
-            old = out / name
-            if old.is_dir():
-                shutil.rmtree(old)
-            elif old.exists():
-                old.unlink()
-            if (staging / name).exists():
-                (staging / name).rename(old)
-        write_task_folder(out, budgets)  # the binding must point at DIR, not the staging folder
+        commit(staging, out, replace, staging.name[len(".partial-") :])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
@@ -269,12 +302,21 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", required=True, type=Path, help="root the records' image paths are under")
     parser.add_argument("--out", required=True, type=Path, help="prepared set to write (created if needed)")
     parser.add_argument("--copy", action="store_true", help="copy images instead of hard-linking them")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty folder that is not a prepared set (its files are kept)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    manifest = prepare(collect_sources(args.sources), args.images, args.out, link_images=not args.copy)
+    manifest = prepare(
+        collect_sources(args.sources), args.images, args.out, link_images=not args.copy, force=args.force
+    )
     for task, info in manifest["tasks"].items():
         print(f"{task:15s} {info['rows']:8d} rows  {info['subsets']}  max_new_tokens={info['max_new_tokens']}")
+    for task, reason in empty_task_reasons(manifest).items():
+        print(f"{task:15s}        0 rows  no records: {reason}")
     print(f"{manifest['records']} records, {manifest['images']} images -> {Path(args.out).resolve()}")
     print(f"run with: sarchat eval --data {args.out} --model ... --tasks sarchat")
     return 0

@@ -23,6 +23,7 @@ from typing import Any
 
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.images import checked_image
+from sarchat_tasks.outputs import COMMIT_MARKER
 
 FORMAT_NAME = "sarchat-prepared"
 FORMAT_VERSION = 1
@@ -55,6 +56,11 @@ class PreparedSet:
     @cached_property
     def manifest(self) -> dict[str, Any]:
         path = self.root / MANIFEST
+        if (self.root / COMMIT_MARKER).exists():
+            raise PreparedSetError(
+                f"{self.root} was being written or replaced when its writer stopped ({COMMIT_MARKER} is there); "
+                "run `sarchat prepare` (or `sarchat build`) again"
+            )
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:

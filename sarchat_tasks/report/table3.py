@@ -604,6 +604,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sarchat_tasks.errors import SarchatError
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(args.out)  # before the bootstrap, not after it
+    except ValueError as exc:
+        raise SarchatError(str(exc)) from exc
     params = _parse_params(args.params)
     runs = load_runs(args.runs)
     report = build_report(runs, params=params, iterations=args.bootstrap, seed=args.seed)
