@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,8 @@ def _inside(path: str, root: str) -> bool:
 
 @functools.lru_cache(maxsize=1 << 16)  # identification alone has about 15 records per image
 def _resolve_image(image: str, root: str) -> Path:
+    if "\x00" in image:
+        raise PrepareError(f"image path {image!r} holds a NUL byte")
     path = image.replace("\\", "/")
     if not os.path.isabs(path):
         candidate = os.path.normpath(os.path.join(root, path))
@@ -85,7 +87,7 @@ def _image_size(path: Path) -> tuple[int, int]:
             return image.size
     except FileNotFoundError as exc:
         raise PrepareError(f"image {path} does not exist") from exc
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise PrepareError(f"image {path} cannot be read: {exc}") from exc
 
 
@@ -120,10 +122,13 @@ class ReadRecord:
     where: str
 
 
-def read_records(sources: list[Path], images_root: Path) -> Iterator[ReadRecord]:
+def read_records(
+    sources: list[Path], images_root: Path | None, resolve: Callable[[str, Path], Path] | None = None
+) -> Iterator[ReadRecord]:
     """Every record of the official files, checked as ``sarchat prepare`` and ``sarchat score``
     need it; raises ``PrepareError`` naming the file and record. Image sizes come from the image
-    headers, read once per image."""
+    headers, read once per image. ``resolve(image, source file)`` finds an image (default: under
+    ``images_root`` only, ``resolve_image``)."""
     sizes: dict[Path, tuple[int, int]] = {}
     for source in sources:
         file_task, file_subset = task_of_file(source)
@@ -135,7 +140,7 @@ def read_records(sources: list[Path], images_root: Path) -> Iterator[ReadRecord]
             where = f"{source} record {record.index}"
             task = file_task or task_of_question(record.question)
             try:
-                image = resolve_image(record.image, images_root)
+                image = resolve(record.image, source) if resolve else resolve_image(record.image, images_root)
                 if image not in sizes:
                     sizes[image] = _image_size(image)
                 width, height = sizes[image]
@@ -174,6 +179,12 @@ def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list
 
 
 def _store_image(source: Path, target: Path, link: bool) -> None:
+    """Store an image by its content: a symbolic link is followed to its target (``os.link`` would
+    hard-link the link itself, which dangles once it lies elsewhere)."""
+    try:
+        source = Path(os.path.realpath(source, strict=True))
+    except OSError as exc:
+        raise PrepareError(f"image {source} cannot be stored: {exc}") from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     if link:
         try:
