@@ -130,6 +130,8 @@ def rescore_run(
     scores = {t: m["avg_score"] for t, (m, _) in rescored.items()}
     sizes = {t: len(records) for t, (_, records) in rescored.items()}
     for group, subtasks in (raw.get("group_subtasks") or {}).items():
+        if not subtasks:  # lmms-eval lists each task asked for on its own as a "group" of none
+            continue
         members = [t for t in TASKS if lmms_task_name(t, variant) in subtasks and t in rescored]
         if group in raw["results"] and not members:
             raw["results"].pop(group)
@@ -141,6 +143,8 @@ def rescore_run(
             raw["results"][group] = block
             if isinstance(raw.get("groups"), dict) and group in raw["groups"]:
                 raw["groups"][group] = dict(block)
+    if not any(lmms_task_name(task, variant) in raw["results"] for task in rescored):
+        raise RescoreError(f"{run.path}: nothing was rescored")
     raw["date"] = date
     raw["sarchat_rescore"] = {
         "source": str(run.path),
@@ -188,7 +192,8 @@ def run(args: argparse.Namespace) -> int:
     conventions = parse_conventions(args.conventions)
     runs = load_runs(args.runs)
     status = 0
-    for run_file in runs:
+    written_any = False
+    for run_file in progress(runs, desc="rescore", unit="run", disable=len(runs) < 2):
         try:
             written = rescore_run(run_file, args.out, args.data, conventions, args.conventions)
         except (SarchatError, OSError) as exc:
@@ -198,4 +203,7 @@ def run(args: argparse.Namespace) -> int:
         skipped = json.loads(written.read_text(encoding="utf-8"))["sarchat_rescore"]["skipped_tasks"]
         note = f" (no sample log, left out: {', '.join(skipped)})" if skipped else ""
         print(f"{run_file.path} -> {written}{note}")
+        written_any = True
+    if not written_any:
+        raise RescoreError(f"rescored nothing: no SARChat task with a sample log in {', '.join(args.runs)}")
     return status
