@@ -113,6 +113,7 @@ def test_prepare_writes_the_lite_rows(prepared_set: Path):
         assert (prepared_set / "tasks" / f"sarchat_{task}_lite.yaml").is_file()
 
 
+@pytest.mark.slow
 def test_sarchat_lite_runs_through_lmms_eval(prepared_set: Path, tmp_path: Path):
     """The README command: ``sarchat eval --data DIR --tasks sarchat_lite``."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

@@ -15,6 +15,8 @@ import pytest
 from sarchat_tasks.cli import main
 from sarchat_tasks.results.run_logs import load_runs
 
+pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
+
 RESPONSE = "There are 3 instances. {<294><358><329><427>}"
 
 
