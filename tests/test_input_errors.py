@@ -118,3 +118,33 @@ def test_include_path_never_follows_a_tasks_symlink(prepared_set, tmp_path, caps
     assert main(["include-path", "--data", str(data)]) == 2
     assert "is not a folder of the set (a link or a file)" in capsys.readouterr().err
     assert (outside / "precious.yaml").exists()
+
+
+def test_a_symlink_loop_in_the_sardet_tree_names_the_folder(tmp_path, capsys):
+    import shutil
+
+    from test_build import write_sardet
+
+    root = write_sardet(tmp_path / "sardet")
+    shutil.rmtree(root / "JPEGImages")
+    (root / "JPEGImages").symlink_to("JPEGImages")  # a link to itself
+    out = tmp_path / "out"
+    assert main(["build", str(root), "--out", str(out), "--splits", "test"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot list the image folder {root / 'JPEGImages' / 'test'}: Too many levels of symbolic links" in err
+    assert not out.exists()
+
+
+def test_an_image_loop_in_a_build_names_the_record(tmp_path, capsys):
+    from test_build import write_sardet
+
+    root = write_sardet(tmp_path / "sardet")
+    image = sorted(root.rglob("*.jpg"))[0]
+    image.unlink()
+    image.symlink_to(image.name + ".x")
+    image.with_name(image.name + ".x").symlink_to(image.name)
+    out = tmp_path / "out"
+    assert main(["build", str(root), "--out", str(out), "--splits", "test"]) == 2
+    err = capsys.readouterr().err
+    assert "record 0: image" in err and "Too many levels of symbolic links" in err
+    assert not out.exists()
