@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "include-path": ("sarchat_tasks.run.evaluate", "print the task folder to pass to lmms-eval --include_path"),
     "eval": ("sarchat_tasks.run.evaluate", "run lmms-eval with the SARChat tasks included"),
     "demo": ("sarchat_tasks.run.demo", "run the baselines on the bundled sample and print the Table 3 report"),
+    "merge": ("sarchat_tasks.run.shards", "join the shards of a sharded run (sarchat eval --shards) into one result"),
     "score": ("sarchat_tasks.results.score_files", "score official-format prediction files (swift infer output)"),
     "rescore": ("sarchat_tasks.results.rescore", "recompute metrics from lmms-eval sample logs"),
     "report": ("sarchat_tasks.report.table3", "Table 3 report from lmms-eval results, with the paper side by side"),

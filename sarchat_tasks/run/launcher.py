@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -123,6 +124,19 @@ def _last_error(lines: list[str]) -> str:
     return found if len(found) <= 400 else found[:400] + " ..."
 
 
+def _raise_on_sigterm():
+    """Make SIGTERM raise SystemExit while lmms-eval runs, so that the child is stopped with us
+    (the default action ends this process at once and leaves it running). Returns the previous
+    handler, or None where handlers cannot be set (not the main thread)."""
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler)
+
+
 def _pump(stream, sinks, tail: deque) -> None:
     for raw in iter(stream.readline, b""):
         text = raw.decode("utf-8", errors="replace")
@@ -173,15 +187,19 @@ def launch(
         )
         pump = threading.Thread(target=_pump, args=(child.stderr, sinks, tail), daemon=True)
         pump.start()
+        previous = _raise_on_sigterm()
         try:
             code = child.wait()
-        except BaseException:  # Ctrl-C or a kill of this process: do not leave lmms-eval running
+        except BaseException:  # Ctrl-C or SIGTERM (scancel, kill): do not leave lmms-eval running
             child.terminate()
             try:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
             raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         pump.join(timeout=30)
     finally:
         if log_handle is not None:
