@@ -34,6 +34,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TextIO
 
+from sarchat_tasks.progress import progress
 from sarchat_tasks.build.coco import Instance, SourceImage
 from sarchat_tasks.build.rules import (
     CLASSIFICATION_OPTIONS,
@@ -268,7 +269,7 @@ def write_split(images: list[SourceImage], renderer: RecordRenderer, split: str,
         writers = {key: mixed for key in TEST_FILES}
     per_task: dict[str, dict[str, int]] = {task: {} for task in TASK_ORDER}
     try:
-        for image in images:
+        for image in progress(images, desc=f"build {split}", unit="image"):
             image_json = encode_basestring(image.path)
             for task, subset, question, answer in renderer.records(image):
                 writers[(task, subset)].write(record_line(question, answer, image_json))
