@@ -96,6 +96,10 @@ def test_failed_requests_are_counted_not_scored_and_fail_the_run(tmp_path, sarch
                     failed_requests=failed_requests(results))  # fmt: skip
     with pytest.raises(EvalError, match=r"52 requests failed \(sarchat_classification: 24, sarchat_counting: 28\)"):
         check_launch(launch, allow_failed=False)
+    # the report says so
+    assert main(["report", str(out), "--out", str(tmp_path / "report"), "--bootstrap", "20", "--no-plots"]) == 0
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "failed requests, not scored: counting 28, classification 24" in report
     # rescoring the logs keeps them failed
     assert main(["rescore", str(out), "--out", str(tmp_path / "rescored")]) == 0
     rescored = _results(tmp_path / "rescored")["results"]["sarchat_counting"]
