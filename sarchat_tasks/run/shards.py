@@ -419,8 +419,9 @@ def merge(out: Path) -> Launch:
     pending = [i for i in range(count) if not shard_complete(shards_dir / shard_name(i, count), plan, i)]
     if pending:
         listed = ", ".join(str(i) for i in pending)
+        which = "shard" if len(pending) == 1 else "shards"
         raise ShardError(
-            f"{out}: {'shard' if len(pending) == 1 else 'shards'} {listed} of {count} not complete (missing, killed or damaged); run them with "
+            f"{out}: {which} {listed} of {count} not complete (missing, killed or damaged); run them with "
             f"`sarchat eval ... --output_path {out} --shard I/{count}` (or --shards {count}: complete ones are skipped)"
         )
     samples: dict[str, list[dict[str, Any]]] = {task: [] for task in plan["tasks"]}
@@ -498,8 +499,11 @@ def merge(out: Path) -> Launch:
     merged["date"] = date
     merged["sarchat_shards"] = {"shards": count, "plan": str(plan_path), "data": plan["data"]}
     config = merged.get("config")
-    if isinstance(config, dict):
+    if isinstance(config, dict):  # the merged run's settings, not shard 0's
         config["limit"], config["offset"] = None, 0
+        cli_args = config.get("resolved_cli_args")
+        if isinstance(cli_args, dict):
+            cli_args.update(tasks=",".join(plan.get("requested") or plan["tasks"]), output_path=str(out))
     previous = (
         _read_json(shards_dir / MERGED, "merge record").get("files", []) if (shards_dir / MERGED).is_file() else []
     )
