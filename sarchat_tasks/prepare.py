@@ -283,7 +283,7 @@ def prepare(
             "format_version": FORMAT_VERSION,
             "created_by": f"sarchat-bench {__version__}",
             "tasks": tasks,
-            "empty_tasks": empty,
+            **({"empty_tasks": empty} if empty else {}),  # absent when every task has records
             "records": sum(len(r) for r in rows.values()),
             "images": len(images),
             "sources": [s.name for s in sources],
