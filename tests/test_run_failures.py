@@ -42,6 +42,14 @@ def test_lmms_eval_crashing_before_any_result_exits_2_with_its_error(tmp_path, s
     assert "\x1b[" not in last
 
 
+@pytest.mark.slow
+def test_an_unknown_task_of_lmms_eval_exits_2(tmp_path, sarchat_command):
+    done = sarchat_command("eval", "--model", "sarchat_blind", "--tasks", "no_such_task", "--output_path", tmp_path)
+    assert done.returncode == 2
+    last = done.stderr.splitlines()[-1]
+    assert "lmms-eval wrote no results" in last and "for no_such_task (exit status 0)" in last
+
+
 def test_an_unknown_sarchat_task_stops_before_lmms_eval(capsys):
     assert main(["eval", "--model", "sarchat_blind", "--tasks", "sarchat_counting,sarchat_nope"]) == 2
     err = capsys.readouterr().err
