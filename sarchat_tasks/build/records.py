@@ -34,7 +34,6 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TextIO
 
-from sarchat_tasks.progress import progress
 from sarchat_tasks.build.coco import Instance, SourceImage
 from sarchat_tasks.build.rules import (
     CLASSIFICATION_OPTIONS,
@@ -51,6 +50,7 @@ from sarchat_tasks.build.rules import (
 )
 from sarchat_tasks.build.templates import TemplateBank
 from sarchat_tasks.official import OFFICIAL_FILES
+from sarchat_tasks.progress import progress
 from sarchat_tasks.utils.boxes import format_box
 from sarchat_tasks.utils.vocabulary import (
     CATEGORIES,
