@@ -118,3 +118,5 @@ def test_the_default_task_list_is_the_tasks_the_set_has(set_without_description,
     assert "sarchat_description" not in results["group_subtasks"]["sarchat"]
     assert len(results["group_subtasks"]["sarchat"]) == 5
     assert results["results"]["sarchat"]["avg_score,none"] is not None
+    assert results["sarchat_missing_tasks"] == {"sarchat": ["sarchat_description"]}
+    assert "sarchat averages without sarchat_description (no records)" in done.stderr

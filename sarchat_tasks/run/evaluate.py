@@ -88,6 +88,29 @@ def check_task_names(folder: Path, data: Path | None, tasks: str) -> None:
     raise EvalError(f"unknown task {', '.join(unknown)}: not in {folder}{hint}")
 
 
+def note_missing_tasks(result: Launch, folder: Path) -> dict[str, list[str]]:
+    """Record in the results file which tasks each group ran without (``metadata.missing_tasks``
+    of the set's group YAMLs, which lmms-eval does not copy): ``sarchat_missing_tasks``."""
+    import json
+    import os
+
+    from sarchat_tasks.task_folder import read_task_yaml
+
+    missing = {}
+    for group in result.results.get("group_subtasks") or {}:
+        path = folder / f"{group}.yaml"
+        if path.is_file():
+            listed = (read_task_yaml(path).get("metadata") or {}).get("missing_tasks")
+            if listed:
+                missing[group] = list(listed)
+    if missing:
+        result.results["sarchat_missing_tasks"] = missing
+        partial = result.results_path.with_name(f".{result.results_path.name}.partial")
+        partial.write_text(json.dumps(result.results, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(partial, result.results_path)
+    return missing
+
+
 def check_launch(result: Launch, allow_failed: bool) -> None:
     """Raise if requests failed and the user did not allow it; say so either way."""
     if not result.total_failed:
@@ -131,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
     else:
         result = launch(folder, extra)
+    for group, tasks_missing in note_missing_tasks(result, folder).items():
+        print(f"sarchat eval: note: {group} averages without {', '.join(tasks_missing)} (no records)", file=sys.stderr)
     check_launch(result, args.allow_failed_requests)
     print(f"sarchat eval: results: {result.results_path}", file=sys.stderr)
     return 0
