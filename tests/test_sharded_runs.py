@@ -23,8 +23,6 @@ from conftest import OFFLINE_ENV
 
 from sarchat_tasks.run.shards import DONE, SHARDS_DIR, parse_shard, shard_name, shard_slice
 
-pytestmark = pytest.mark.slow
-
 MODEL = ["--model", "sarchat_blind", "--tasks", "sarchat"]
 
 
@@ -56,6 +54,7 @@ def test_shard_slices_cover_every_row_once():
     assert parse_shard("2/8") == (2, 8)
 
 
+@pytest.mark.slow
 def test_killed_sharded_run_resumes_to_the_unsharded_metrics(unsharded, tmp_path, sarchat_command):
     out = tmp_path / "run"
     command = [sys.executable, "-m", "sarchat_tasks.cli", "eval", *MODEL, "--output_path", str(out), "--shards", "2"]
@@ -106,6 +105,7 @@ def test_killed_sharded_run_resumes_to_the_unsharded_metrics(unsharded, tmp_path
     assert _metrics(json.loads(written.read_text())) == _metrics(unsharded)
 
 
+@pytest.mark.slow
 def test_a_sharded_run_refuses_other_settings_in_the_same_folder(tmp_path, sarchat_command):
     out = tmp_path / "run"
     first = sarchat_command("eval", "--model", "sarchat_blind", "--tasks", "sarchat_classification",
