@@ -78,7 +78,6 @@ def write_set(root: Path, scale: float, seed: int) -> dict[str, Any]:
     from sarchat_tasks import __version__
     from sarchat_tasks.prepare import write_rows_and_manifest
     from sarchat_tasks.prepared import IMAGES_DIR, ROW_COLUMNS, ROWS_DIR
-    from sarchat_tasks.task_folder import write_task_folder
 
     if root.exists():
         shutil.rmtree(root)
@@ -99,7 +98,6 @@ def write_set(root: Path, scale: float, seed: int) -> dict[str, Any]:
             number += 1
     created_by = f"sarchat-bench {__version__} (benchmarks/bench_loading.py, synthetic)"
     manifest = write_rows_and_manifest(root, rows, images, ["synthetic"], created_by)
-    write_task_folder(root, {task: info["max_new_tokens"] for task, info in manifest["tasks"].items()})
     return manifest
 
 

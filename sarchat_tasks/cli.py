@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from sarchat_tasks.errors import EXIT_USAGE, SarchatError
 
@@ -22,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "profiles": ("sarchat_tasks.run.profiles", "list the model profiles: prompt, box conventions, backends"),
     "eval": ("sarchat_tasks.run.evaluate", "run lmms-eval with the SARChat tasks included"),
     "demo": ("sarchat_tasks.run.demo", "run the baselines on the bundled sample and print the Table 3 report"),
+    "merge": ("sarchat_tasks.run.shards", "join the shards of a sharded run (sarchat eval --shards) into one result"),
     "score": ("sarchat_tasks.results.score_files", "score official-format prediction files (swift infer output)"),
     "rescore": ("sarchat_tasks.results.rescore", "recompute metrics from lmms-eval sample logs"),
     "report": ("sarchat_tasks.report.table3", "Table 3 report from lmms-eval results, with the paper side by side"),
@@ -54,6 +58,30 @@ def box_reading(profile: str, spec: str = "", frame: str = ""):
         return conventions.with_overrides(convention_pairs(spec))
     except ValueError as exc:
         raise SarchatError(f"--conventions/--frame: {exc}") from exc
+
+
+# Progress bars for long work (build, prepare, the report's bootstrap, rescore, sharded runs, merge):
+# drawn on a terminal, silent in logs and CI, where a redrawn bar only fills the file.
+# SARCHAT_PROGRESS=1 forces them on, SARCHAT_PROGRESS=0 off.
+T = TypeVar("T")
+
+
+def progress_enabled() -> bool:
+    """Whether bars are drawn: on when the error stream is a terminal, unless overridden."""
+    forced = os.environ.get("SARCHAT_PROGRESS", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)()) and os.environ.get("CI", "") in ("", "0", "false")
+
+
+def progress(iterable: Iterable[T], *, disable: bool = False, **kwargs: Any) -> Iterable[T]:
+    """``iterable`` wrapped in a tqdm bar on a terminal, else returned as it is."""
+    if disable or not progress_enabled():
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, file=sys.stderr, dynamic_ncols=True, leave=False, **kwargs)
 
 
 def _parser() -> argparse.ArgumentParser:

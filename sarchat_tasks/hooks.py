@@ -29,12 +29,13 @@ from lmms_eval.api.filter import Filter
 from sarchat_tasks.metrics import row_metrics, task_score
 from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.registry import DEFAULT_PROFILE, PROFILES, profile_conventions
-from sarchat_tasks.scoring import pooled_accuracy, share_of_samples
+from sarchat_tasks.scoring import count_of_samples, pooled_accuracy, share_of_samples
 from sarchat_tasks.task_folder import bundled_sample
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
 
 __all__ = [
     "BoxConventionFilter",
+    "count_of_samples",
     "doc_to_target",
     "doc_to_text",
     "doc_to_visual",
@@ -95,8 +96,9 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     """Score one response: the task's columns, its Table 3 record for ``avg_score`` and for its
-    category's ``category_<name>``, and whether nothing in it could be read; boxes are read in the
-    profile ``doc_to_text`` recorded for the task (``generic`` if none was)."""
+    category's ``category_<name>``, whether nothing in it could be read, and whether the request
+    failed (``metrics.row_metrics``: lmms-eval's failure marker is never scored); boxes are read
+    in the profile ``doc_to_text`` recorded for the task (``generic`` if none was)."""
     if os.environ.get(PROFILE_ENV) in PROFILES:
         name, options = os.environ[PROFILE_ENV], _frame_options({})
     else:

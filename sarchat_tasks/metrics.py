@@ -15,13 +15,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sarchat_tasks.registry import COLUMN_BY_NAME, TASKS
-from sarchat_tasks.scoring import AGGREGATIONS, MAX_RESPONSE_CHARS, POOLED, SHARE, share_of_samples
+from sarchat_tasks.scoring import AGGREGATIONS, MAX_RESPONSE_CHARS, POOLED, SHARE, count_of_samples, share_of_samples
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
+# lmms-eval's API backends (openai, gemini, ...) put this text where the answer of a request they
+# never got one for should be: it is not an answer, so such a sample is not scored (every metric
+# None, which the aggregations skip) and counts in failed_requests instead.
+FAILED_MARKER = "[LMMS_EVAL_REQUEST_FAILED"
+FAILED_REQUESTS = "failed_requests"
 # The metrics every task reports besides its columns, with their aggregation and direction.
 EXTRA_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("avg_score", "task_score", True),
     ("parse_failure_rate", "share_of_samples", False),
+    (FAILED_REQUESTS, "count_of_samples", False),
     *((f"category_{name}", "task_score", True) for name in CATEGORIES),
 )
 _AGGREGATION_NAMES = {SHARE: "share_of_samples", POOLED: "pooled_accuracy"}
@@ -107,12 +113,24 @@ def sample_metrics(
 
 
 def row_metrics(row: Mapping[str, Any], response: Any, conventions: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """``sample_metrics`` for a prepared row (an lmms-eval doc): what ``hooks.process_results``
-    logs and ``sarchat rescore`` recomputes."""
+    """``sample_metrics`` for a prepared row (an lmms-eval doc), and ``failed_requests``: what
+    ``hooks.process_results`` logs and ``sarchat rescore`` and ``merge`` recompute. A failed
+    request (lmms-eval's marker text) gets None for every metric and ``failed_requests`` 1."""
+    failed = is_failed_request(response)
     reference = json.loads(row["reference"])
-    return sample_metrics(
-        row["task"], row["subset"], row["category"], response, reference, row["width"], row["height"], conventions
-    )
+    values = sample_metrics(
+        row["task"], row["subset"], row["category"], "" if failed else response, reference, row["width"], row["height"],
+        conventions,
+    )  # fmt: skip
+    if failed:
+        values = dict.fromkeys(values)
+    values[FAILED_REQUESTS] = int(failed)
+    return values
+
+
+def is_failed_request(response: Any) -> bool:
+    """Whether a response is lmms-eval's failure marker rather than the model's answer."""
+    return isinstance(response, str) and response.lstrip().startswith(FAILED_MARKER)
 
 
 def aggregate_metrics(task: str, samples: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -121,6 +139,8 @@ def aggregate_metrics(task: str, samples: list[Mapping[str, Any]]) -> dict[str, 
     metrics: dict[str, Any] = {c.name: column_score(c.name, [s[c.name] for s in samples]) for c in TASKS[task].columns}
     metrics["avg_score"] = task_score(s["avg_score"] for s in samples)
     metrics["parse_failure_rate"] = share_of_samples(s["parse_failure_rate"] for s in samples)
+    # logs written before the metric existed have no failed_requests: none failed then
+    metrics[FAILED_REQUESTS] = count_of_samples(s.get(FAILED_REQUESTS) for s in samples)
     for name in CATEGORIES:
         metrics[f"category_{name}"] = task_score(s[f"category_{name}"] for s in samples)
     return metrics

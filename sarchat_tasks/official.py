@@ -98,10 +98,31 @@ def read_json_records(path: Path) -> list[dict[str, Any]]:
         else:
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
     except json.JSONDecodeError as exc:
+        whole = _whole_json(text)
+        if isinstance(whole, dict):
+            raise OfficialFormatError(_object_message(path, whole)) from exc
         raise OfficialFormatError(f"{path}: not valid JSON or JSON lines: {exc}") from exc
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise OfficialFormatError(f"{path}: expected a JSON array of objects")
+    lines = not stripped.startswith("[")
+    if lines and len(data) == 1 and not any(key in data[0] for key in ("messages", "conversations")):
+        raise OfficialFormatError(_object_message(path, data[0]))
     return data
+
+
+def _whole_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _object_message(path: Path, data: dict[str, Any]) -> str:
+    keys = ", ".join(repr(k) for k in list(data)[:8]) or "none"
+    return (
+        f"{path}: a JSON object (keys {keys}), not a JSON array of records or JSON lines; each record needs "
+        "'messages' or 'conversations'"
+    )
 
 
 def _turns(record: dict[str, Any]) -> list[tuple[str, str]]:

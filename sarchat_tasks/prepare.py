@@ -17,12 +17,13 @@ import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sarchat_tasks import __version__
+from sarchat_tasks.cli import progress
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.lite import LITE_SUFFIX, select_lite
 from sarchat_tasks.official import (
@@ -60,6 +61,8 @@ def _inside(path: str, root: str) -> bool:
 
 @functools.lru_cache(maxsize=1 << 16)  # identification alone has about 15 records per image
 def _resolve_image(image: str, root: str) -> Path:
+    if "\x00" in image:
+        raise PrepareError(f"image path {image!r} holds a NUL byte")
     path = image.replace("\\", "/")
     if not os.path.isabs(path):
         candidate = os.path.normpath(os.path.join(root, path))
@@ -85,7 +88,7 @@ def _image_size(path: Path) -> tuple[int, int]:
             return image.size
     except FileNotFoundError as exc:
         raise PrepareError(f"image {path} does not exist") from exc
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise PrepareError(f"image {path} cannot be read: {exc}") from exc
 
 
@@ -118,10 +121,13 @@ class ReadRecord:
     where: str
 
 
-def read_records(sources: list[Path], images_root: Path) -> Iterator[ReadRecord]:
+def read_records(
+    sources: list[Path], images_root: Path | None, resolve: Callable[[str, Path], Path] | None = None
+) -> Iterator[ReadRecord]:
     """Every record of the official files, checked as ``sarchat prepare`` and ``sarchat score``
     need it; raises ``PrepareError`` naming the file and record. Image sizes come from the image
-    headers, read once per image."""
+    headers, read once per image. ``resolve(image, source file)`` finds an image (default: under
+    ``images_root`` only, ``resolve_image``)."""
     sizes: dict[Path, tuple[int, int]] = {}
     for source in sources:
         file_task, file_subset = task_of_file(source)
@@ -133,7 +139,7 @@ def read_records(sources: list[Path], images_root: Path) -> Iterator[ReadRecord]
             where = f"{source} record {record.index}"
             task = file_task or task_of_question(record.question)
             try:
-                image = resolve_image(record.image, images_root)
+                image = resolve(record.image, source) if resolve else resolve_image(record.image, images_root)
                 if image not in sizes:
                     sizes[image] = _image_size(image)
                 width, height = sizes[image]
@@ -172,6 +178,12 @@ def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list
 
 
 def _store_image(source: Path, target: Path, link: bool) -> None:
+    """Store an image by its content: a symbolic link is followed to its target (``os.link`` would
+    hard-link the link itself, which dangles once it lies elsewhere)."""
+    try:
+        source = Path(os.path.realpath(source, strict=True))
+    except OSError as exc:
+        raise PrepareError(f"image {source} cannot be stored: {exc}") from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     if link:
         try:
@@ -191,11 +203,33 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
+OUTPUT_NAMES: tuple[str, ...] = (MANIFEST, ROWS_DIR, IMAGES_DIR, TASKS_DIR)
+# what a build adds beside a prepared set; replaced with it, so that no stale part outlives it
+BUILD_NAMES: tuple[str, ...] = ("official", "build_report.json")
+NO_RECORDS = "none of the source files holds a record of this task"
+
+
+def empty_task_reasons(manifest: dict[str, Any]) -> dict[str, str]:
+    """Why each of the six tasks a set has no records for is empty (from its manifest)."""
+    reasons = manifest.get("empty_tasks") or {}
+    return {task: reasons.get(task, NO_RECORDS) for task in TASKS if task not in (manifest.get("tasks") or {})}
+
+
 def write_rows_and_manifest(
-    root: Path, rows: dict[str, list[dict[str, Any]]], images: int, sources: list[str], created_by: str = ""
+    root: Path,
+    rows: dict[str, list[dict[str, Any]]],
+    images: int,
+    sources: list[str],
+    created_by: str = "",
+    *,
+    empty: dict[str, str] | None = None,
+    final_root: Path | None = None,
 ) -> dict[str, Any]:
-    """Write each task's rows and its lite subset under ``root/rows`` and the manifest, with the
-    generation budget measured on the task's reference answers; returns the manifest."""
+    """Write each task's rows and its lite subset under ``root/rows``, the task folder bound to
+    ``final_root`` (where ``root`` will lie; ``root`` itself by default) and, last, the manifest,
+    with the generation budget measured on the task's reference answers (distinct across tasks:
+    ``task_folder.distinct_budgets``); ``empty`` says why the tasks without rows have none.
+    Returns the manifest."""
     (root / ROWS_DIR).mkdir(parents=True, exist_ok=True)
     tasks: dict[str, Any] = {}
     for task in TASKS:
@@ -214,24 +248,44 @@ def write_rows_and_manifest(
             "lite_rows": len(lite),
             "lite_file": f"{ROWS_DIR}/{task}{LITE_SUFFIX}.parquet",
         }
-    distinct = distinct_budgets({task: info["max_new_tokens"] for task, info in tasks.items()})
-    for task, budget in distinct.items():
+    budgets = distinct_budgets({task: info["max_new_tokens"] for task, info in tasks.items()})
+    for task, budget in budgets.items():
         tasks[task]["max_new_tokens"] = budget
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "created_by": created_by or f"sarchat-bench {__version__}",
         "tasks": tasks,
+        **({"empty_tasks": empty} if empty else {}),  # absent when every task has records
         "records": sum(len(r) for r in rows.values()),
         "images": images,
         "sources": sources,
     }
+    # the binding must point at DIR (or where the caller moves it), not at the staging folder
+    write_task_folder(root, budgets, final_root=Path(final_root) if final_root else root)
     (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
-def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: bool = True) -> dict[str, Any]:
-    """Prepare official test files for the tasks; returns the manifest written to ``out``."""
+def prepare(
+    sources: list[Path],
+    images_root: Path,
+    out: Path,
+    *,
+    link_images: bool = True,
+    force: bool = False,
+    final_root: Path | None = None,
+    empty_reasons: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Prepare official test files for the tasks; returns the manifest written to ``out``.
+
+    ``out`` is checked before anything is read (``sarchat_tasks.outputs``: never a file the tool
+    did not write is replaced, a foreign non-empty folder only with ``force``); the set is written
+    to a staging folder inside it and committed with the manifest last. ``final_root`` is where
+    ``out`` will lie when a caller moves it (``sarchat build`` prepares into its own staging
+    folder); ``empty_reasons`` says why a task may have no records."""
+    from sarchat_tasks.outputs import check_output, commit, remove_leftovers
+
     sources = [Path(s) for s in sources]
     missing = [str(s) for s in sources if not s.is_file()]
     if missing:
@@ -241,25 +295,26 @@ def prepare(sources: list[Path], images_root: Path, out: Path, *, link_images: b
     images_root = Path(images_root)
     if not images_root.is_dir():
         raise PrepareError(f"images root {images_root} is not a directory")
-    rows, images = read_sources(sources, images_root)
     out = Path(out)
+    try:
+        replace = check_output(out, OUTPUT_NAMES, FORMAT_NAME, force)
+    except ValueError as exc:
+        raise PrepareError(str(exc)) from exc
+    if replace and (out / BUILD_NAMES[1]).is_file():
+        replace += [name for name in BUILD_NAMES if (out / name).exists()]
+    rows, images = read_sources(sources, images_root)
     out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
     staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
     try:
         (staging / ROWS_DIR).mkdir()
-        for relative, source in images.items():
+        for relative, source in progress(images.items(), desc="images", unit="image", total=len(images)):
             _store_image(source, staging / IMAGES_DIR / relative, link_images)
-        manifest = write_rows_and_manifest(staging, rows, len(images), [s.name for s in sources])
-        budgets = {task: info["max_new_tokens"] for task, info in manifest["tasks"].items()}
-        for name in (ROWS_DIR, IMAGES_DIR, TASKS_DIR, MANIFEST):
-            old = out / name
-            if old.is_dir():
-                shutil.rmtree(old)
-            elif old.exists():
-                old.unlink()
-            if (staging / name).exists():
-                (staging / name).rename(old)
-        write_task_folder(out, budgets)  # the binding must point at DIR, not the staging folder
+        empty = {task: (empty_reasons or {}).get(task, NO_RECORDS) for task in TASKS if task not in rows}
+        manifest = write_rows_and_manifest(
+            staging, rows, len(images), [s.name for s in sources], empty=empty, final_root=final_root or out
+        )
+        commit(staging, out, replace, staging.name[len(".partial-") :])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
@@ -281,12 +336,21 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", required=True, type=Path, help="root the records' image paths are under")
     parser.add_argument("--out", required=True, type=Path, help="prepared set to write (created if needed)")
     parser.add_argument("--copy", action="store_true", help="copy images instead of hard-linking them")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty folder that is not a prepared set (its files are kept)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    manifest = prepare(collect_sources(args.sources), args.images, args.out, link_images=not args.copy)
+    manifest = prepare(
+        collect_sources(args.sources), args.images, args.out, link_images=not args.copy, force=args.force
+    )
     for task, info in manifest["tasks"].items():
         print(f"{task:15s} {info['rows']:8d} rows  {info['subsets']}  max_new_tokens={info['max_new_tokens']}")
+    for task, reason in empty_task_reasons(manifest).items():
+        print(f"{task:15s}        0 rows  no records: {reason}")
     print(f"{manifest['records']} records, {manifest['images']} images -> {Path(args.out).resolve()}")
     print(f"run with: sarchat eval --data {args.out} --model ... --tasks sarchat")
     return 0

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.images import checked_image
+from sarchat_tasks.outputs import COMMIT_MARKER
 
 FORMAT_NAME = "sarchat-prepared"
 FORMAT_VERSION = 1
@@ -33,6 +33,63 @@ TASKS_DIR = "tasks"
 BINDING_MODULE = "sarchat_dataset"
 ROW_COLUMNS: tuple[str, ...] = ("id", "task", "subset", "question", "answer", "image", "width", "height", "category",
                                 "reference")  # fmt: skip
+
+
+# Image checks: a test set is checked before any generation starts, so a missing or truncated
+# image stops the run with the record's name instead of crashing a GPU job hours in; they read
+# the header and the last bytes only, never a pixel, each file version once per process.
+
+_LOCK = threading.Lock()
+
+
+def image_problem(path: Path) -> str | None:
+    """Why an image file cannot be used (missing, unreadable header, truncated), or None.
+
+    Reads the header and the last bytes only, so a whole test set is checked in seconds without
+    decoding a pixel.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind = image.format
+            image.size  # noqa: B018 - the header must give a size
+    except FileNotFoundError:
+        return "missing"
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        return f"unreadable ({exc.__class__.__name__}: {exc})"
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 16))
+            tail = handle.read()
+    except OSError as exc:
+        return f"unreadable ({exc})"
+    if kind == "JPEG" and b"\xff\xd9" not in tail:
+        return "truncated (no JPEG end-of-image marker)"
+    if kind == "PNG" and b"IEND" not in tail:
+        return "truncated (no PNG IEND chunk)"
+    return None
+
+
+_IMAGE_CHECKS: dict[tuple[str, int, int], str | None] = {}
+
+
+def checked_image(path: Path) -> str | None:
+    """``image_problem`` once per file version per process: the six tasks share their images."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _LOCK:
+        if key in _IMAGE_CHECKS:
+            return _IMAGE_CHECKS[key]
+    problem = image_problem(path)
+    with _LOCK:
+        _IMAGE_CHECKS[key] = problem
+    return problem
 
 
 class PreparedSetError(SarchatError):
@@ -55,6 +112,11 @@ class PreparedSet:
     @cached_property
     def manifest(self) -> dict[str, Any]:
         path = self.root / MANIFEST
+        if (self.root / COMMIT_MARKER).exists():
+            raise PreparedSetError(
+                f"{self.root} was being written or replaced when its writer stopped ({COMMIT_MARKER} is there); "
+                "run `sarchat prepare` (or `sarchat build`) again"
+            )
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
@@ -70,6 +132,12 @@ class PreparedSet:
                 f"{FORMAT_VERSION}. Run `sarchat prepare` (or `sarchat build`) again to rewrite it."
             )
         return manifest
+
+    def missing_tasks(self) -> list[str]:
+        """The six tasks this set has no records for, in the suite's order."""
+        from sarchat_tasks.registry import TASKS
+
+        return [task for task in TASKS if task not in (self.manifest.get("tasks") or {})]
 
     def rows_file(self, task: str) -> Path:
         return self.root / ROWS_DIR / f"{task}.parquet"
@@ -96,10 +164,32 @@ class PreparedSet:
         with _VALIDATED_LOCK:
             if key in _VALIDATED:
                 return dataset
-        self.validate_rows(dataset.select_columns(["id", "image", "reference"]).to_dict())
+        columns = dataset.select_columns(["id", "task", "image", "reference"]).to_dict()
+        self.check_rows_are_mine(columns["id"], columns["task"][0] if columns["task"] else None)
+        self.validate_rows(columns)
         with _VALIDATED_LOCK:
             _VALIDATED.add(key)
         return dataset
+
+    def check_rows_are_mine(self, ids: list[str], task: str | None) -> None:
+        """Raise unless ``ids`` are the records of one of this set's rows files for ``task``: the
+        rows lmms-eval loaded must be the ones this binding's images and checks belong to (a task
+        folder written for another location would read another set's rows)."""
+        if task is None:
+            return
+        import pyarrow.parquet as pq
+
+        candidates = sorted((self.root / ROWS_DIR).glob(f"{task}*.parquet"))
+        for path in candidates:
+            try:
+                if pq.read_table(path, columns=["id"]).column("id").to_pylist() == list(ids):
+                    return
+            except Exception:  # a damaged file is reported by validate(); try the next one
+                continue
+        raise PreparedSetError(
+            f"the {task} rows lmms-eval loaded are not the rows of {self.root} (its task folder was written for "
+            f"another location?); run `sarchat include-path --data {self.root}` to rewrite it"
+        )
 
     def validate(self) -> int:
         """Check every rows file of the set as ``process_docs`` would, before lmms-eval starts:

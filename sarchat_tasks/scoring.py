@@ -274,3 +274,9 @@ def average_score(task_scores: Mapping[str, float | None], sizes: Mapping[str, i
         return None
     value = sum(score * n for score, n in pairs) / weight
     return value if math.isfinite(value) else None
+
+
+def count_of_samples(values: Iterable[Any]) -> int:
+    """How many samples have the value 1 (``failed_requests``: the samples lmms-eval's backend
+    never got an answer for); None values, as in logs written before the metric existed, are 0."""
+    return int(sum(v for v in values if v))

@@ -30,3 +30,19 @@ def prepared_set(official_set, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("prepared")
     prepare(files, root, out)
     return out
+
+
+OFFLINE_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+@pytest.fixture(scope="session")
+def sarchat_command():
+    """Run ``sarchat ARGS`` in a child process, offline, as a user would; returns the
+    CompletedProcess (text output). Tests that go through lmms-eval with it are marked slow."""
+    import subprocess
+
+    def run(*args: str, timeout: int = 600, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "sarchat_tasks.cli", *map(str, args)]
+        return subprocess.run(command, env=OFFLINE_ENV, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+    return run

@@ -431,6 +431,7 @@ def _entry_point_dir(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_entry_points_register_both_models_even_when_models_is_imported_first(tmp_path):
     """lmms-eval loads entry points while ``lmms_eval.models`` is first imported; importing the
     baseline classes first must not leave the registry without them."""
@@ -450,6 +451,7 @@ def test_entry_points_register_both_models_even_when_models_is_imported_first(tm
     assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_lmms_eval_cli_runs_both_baselines_on_the_prepared_fixture(prepared_set, tmp_path):
     """``python -m lmms_eval --model sarchat_cfar`` and ``sarchat_blind`` through the real CLI."""
     probe = _entry_point_dir(tmp_path / "ep")

@@ -647,8 +647,10 @@ def test_failed_prepare_leaves_dir_untouched(tmp_path, monkeypatch):
         raise prepare_module.PrepareError("simulated")
 
     monkeypatch.setattr(prepare_module, "prepare", broken)
-    with pytest.raises(BuildError, match="preparing the built test files failed: simulated"):
+    with pytest.raises(BuildError, match="not empty and not a set written by sarchat; pass --force"):
         build(root, out, splits=["test"], log=lambda m: None)
+    with pytest.raises(BuildError, match="preparing the built test files failed: simulated"):
+        build(root, out, splits=["test"], force=True, log=lambda m: None)
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 
 

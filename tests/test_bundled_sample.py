@@ -6,6 +6,8 @@ from __future__ import annotations
 import filecmp
 from pathlib import Path
 
+import pytest
+
 from sarchat_tasks.cli import main
 from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
@@ -33,6 +35,7 @@ def test_sample_is_small_and_complete():
     )
 
 
+@pytest.mark.slow
 def test_packaged_tasks_load_the_sample_through_lmms_eval():
     from lmms_eval.tasks import TaskManager, get_task_dict
 

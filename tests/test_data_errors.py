@@ -115,6 +115,7 @@ def test_a_good_set_passes_unchanged(prepared_set: Path, tmp_path: Path):
         assert binding.process_docs(rows) is rows
 
 
+@pytest.mark.slow
 def test_lmms_eval_stops_before_generation_and_names_the_record(prepared_set: Path, tmp_path: Path, monkeypatch):
     """Through lmms-eval: the damaged set fails while the task is built, after lmms-eval's 5 tries,
     with our message behind its ``RetryError``; the same copy intact builds."""

@@ -14,6 +14,8 @@ from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.registry import TABLE3_COLUMNS
 from sarchat_tasks.task_folder import bundled_sample
 
+pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
+
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 

@@ -26,7 +26,7 @@ def test_include_path_with_data_rewrites_the_sets_task_folder(prepared_set: Path
     assert folder == moved.resolve() / "tasks"
     text = (folder / "sarchat_counting.yaml").read_text()
     assert f"include: {packaged_task_folder() / 'sarchat_counting.yaml'}" in text
-    assert "../rows/counting.parquet" in text
+    assert f"test: {moved.resolve() / 'rows' / 'counting.parquet'}" in text  # never the working directory
 
 
 def test_eval_stops_before_lmms_eval_on_a_damaged_set(prepared_set: Path, tmp_path, capsys):

@@ -64,6 +64,7 @@ def test_depends_on_nothing_of_this_package(exported: Path):
         assert "sarchat_tasks" not in path.read_text(), path.name
 
 
+@pytest.mark.slow
 def test_registers_with_lmms_eval(exported: Path):
     from lmms_eval.tasks import TaskManager
 
@@ -72,6 +73,7 @@ def test_registers_with_lmms_eval(exported: Path):
     assert {"sarchat", "sarchat_lite"} <= set(manager.all_groups)
 
 
+@pytest.mark.slow
 def test_yamls_load_with_the_hub_dataset(exported: Path):
     from lmms_eval.utils import load_yaml_config
 

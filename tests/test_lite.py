@@ -4,9 +4,7 @@ the ``sarchat_lite`` group on the prepared fixture."""
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -113,13 +111,12 @@ def test_prepare_writes_the_lite_rows(prepared_set: Path):
         assert (prepared_set / "tasks" / f"sarchat_{task}_lite.yaml").is_file()
 
 
-def test_sarchat_lite_runs_through_lmms_eval(prepared_set: Path, tmp_path: Path):
+@pytest.mark.slow
+def test_sarchat_lite_runs_through_lmms_eval(prepared_set: Path, tmp_path: Path, sarchat_command):
     """The README command: ``sarchat eval --data DIR --tasks sarchat_lite``."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    command = [sys.executable, "-m", "sarchat_tasks.cli", "eval", "--data", str(prepared_set), "--model", "dummy",
-               "--model_args", "response=There are 3 instances. {<294><358><329><427>}",
-               "--tasks", "sarchat_lite", "--output_path", str(tmp_path)]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    done = sarchat_command("eval", "--data", prepared_set, "--model", "dummy", "--model_args",
+                           "response=There are 3 instances. {<294><358><329><427>}", "--tasks", "sarchat_lite",
+                           "--output_path", tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     found = sorted(tmp_path.rglob("*_results.json"))
     assert len(found) == 1, done.stderr[-3000:]

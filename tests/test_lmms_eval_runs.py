@@ -15,6 +15,8 @@ from tiny_qwen2vl import build_tiny_qwen2vl
 
 from sarchat_tasks.registry import TABLE3_COLUMNS, TASKS
 
+pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
+
 TASK_NAMES = [f"sarchat_{task}" for task in TASKS]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 

@@ -29,6 +29,8 @@ from sarchat_tasks.report.table3 import (
 )
 from sarchat_tasks.results.run_logs import load_runs
 
+pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
+
 N_FIXTURE = {"counting": 3, "grounding": 3, "identification": 4, "referring": 4, "description": 1, "classification": 2}
 
 

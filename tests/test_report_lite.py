@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,17 +12,16 @@ import pytest
 from sarchat_tasks.cli import main
 from sarchat_tasks.results.run_logs import load_runs
 
+pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
+
 RESPONSE = "There are 3 instances. {<294><358><329><427>}"
 
 
 @pytest.fixture(scope="module")
-def lite_run(prepared_set: Path, tmp_path_factory) -> Path:
+def lite_run(prepared_set: Path, tmp_path_factory, sarchat_command) -> Path:
     out = tmp_path_factory.mktemp("lite_run")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    command = [sys.executable, "-m", "sarchat_tasks.cli", "eval", "--data", str(prepared_set), "--model", "dummy",
-               "--model_args", f"response={RESPONSE}", "--tasks", "sarchat_lite", "--output_path", str(out),
-               "--log_samples"]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    done = sarchat_command("eval", "--data", prepared_set, "--model", "dummy", "--model_args", f"response={RESPONSE}",
+                           "--tasks", "sarchat_lite", "--output_path", out)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return out
 

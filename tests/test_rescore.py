@@ -15,6 +15,8 @@ from sarchat_tasks.results.rescore import RescoreError, rescore_run
 from sarchat_tasks.results.run_logs import load_run, load_runs, read_samples
 from sarchat_tasks.utils.boxes import BoxConventions
 
+pytestmark = pytest.mark.slow  # every test reads real lmms-eval runs
+
 
 @pytest.fixture(scope="module")
 def runs(prepared_set, tmp_path_factory) -> dict[str, Path]:
@@ -100,5 +102,20 @@ def test_tasks_without_logs_are_left_out_and_said(runs, tmp_path, capsys):
     assert rescored["results"]["sarchat"]["avg_score,none"] == pytest.approx(expected)
     for log in copy.rglob("*_samples_*.jsonl"):
         log.unlink()
-    assert cli.main(["rescore", str(copy), "--out", str(tmp_path / "none")]) == 1
+    assert cli.main(["rescore", str(copy), "--out", str(tmp_path / "none")]) == 2
+    assert "rescored nothing" in capsys.readouterr().err
     assert cli.main(["rescore", str(copy), "--conventions", "list=bogus"]) == 2
+
+
+def test_a_run_of_single_tasks_is_rescored_not_emptied(runs, tmp_path, capsys):
+    """lmms-eval lists each task asked for on its own in ``group_subtasks`` with no members; those
+    entries once made rescore drop the task and write ``"results": {}`` with exit status 0."""
+    original = results(runs["partial"])
+    assert original["group_subtasks"] == {"sarchat_counting": [], "sarchat_classification": []}
+    written = rescore_run(load_run(runs["partial"]), tmp_path / "out")
+    rescored = results(written)
+    assert set(rescored["results"]) == {"sarchat_counting", "sarchat_classification"}
+    for task, block in original["results"].items():
+        assert _strip_stderr(rescored["results"][task]) == _strip_stderr(block), task
+    assert cli.main(["rescore", str(runs["partial_dir"]), "--out", str(tmp_path / "cli")]) == 0
+    assert "->" in capsys.readouterr().out

@@ -46,6 +46,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
+
 OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 FIXED_ANSWER = "There are 3 instances. {<294><358><329><427>}"
 STATS_RE = re.compile(r"ResponseCache stats: (\d+) hits.*?, (\d+) misses")

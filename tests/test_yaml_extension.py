@@ -21,6 +21,8 @@ from official_fixture import RECORDS
 
 from sarchat_tasks.task_folder import packaged_task_folder
 
+pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
+
 PRE_PROMPT = "You are a SAR image analyst. "
 POST_PROMPT = " Give boxes on a 0-1000 scale."
 # The harbour fixture image is 512 x 512; its first ship is {<294><358><329><427>} in pixels, which

@@ -136,6 +136,8 @@ class _Listings:
                     self._cache[folder] = frozenset(entry.name for entry in entries)
             except (FileNotFoundError, NotADirectoryError):
                 self._cache[folder] = frozenset()
+            except OSError as exc:  # a symbolic-link loop, no permission: name the folder, no traceback
+                raise BuildError(f"cannot list the image folder {self.root / folder}: {exc.strerror or exc}") from exc
         return name in self._cache[folder]
 
 

@@ -50,6 +50,10 @@ REPORT_VERSION = 1
 PARTIAL_PREFIX = ".partial-build-"
 REPLACED_PREFIX = ".replaced-build-"
 # Everything a build puts at the top of DIR; an existing one is replaced only under --force.
+EMPTY_REASONS = {
+    "description": "no test image of at least 224x224 px has an object over 1 % of its area (the paper's "
+    "description filters; docs/DATASET.md)",
+}
 OUTPUT_NAMES: tuple[str, ...] = (OFFICIAL_DIR, REPORT, MANIFEST, ROWS_DIR, PREPARED_IMAGES_DIR, TASKS_DIR)
 
 
@@ -66,12 +70,46 @@ def parse_splits(text: str) -> list[str]:
     return splits
 
 
+def _is_own(out: Path) -> bool:
+    """Whether ``out`` holds a build or a prepared set this tool wrote."""
+    from sarchat_tasks.outputs import is_own_folder
+    from sarchat_tasks.prepared import FORMAT_NAME
+
+    if is_own_folder(out, FORMAT_NAME):
+        return True
+    try:
+        report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and report.get("format") == REPORT_FORMAT
+
+
 def _check_output(out: Path, force: bool) -> list[str]:
-    """The existing entries of DIR a build would replace; raises unless ``force``."""
+    """The existing entries of DIR a build would replace; raises unless ``force``. A folder that
+    is not a build of this tool is never written over: with its own entries of the build's names
+    it is refused, and when it holds other files it needs ``force`` (they are kept)."""
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(out)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from exc
     existing = [name for name in OUTPUT_NAMES if (out / name).exists() or (out / name).is_symlink()]
+    own = out.is_dir() and _is_own(out)
+    if existing and not own:
+        raise BuildError(
+            f"{out} is not a set written by sarchat but holds {', '.join(existing)}; sarchat never replaces files "
+            "it did not write: choose another --out"
+        )
     if existing and not force:
         raise BuildError(
             f"{out} already holds {', '.join(existing)}; pass --force to replace them (or choose another --out)"
+        )
+    others = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
+    if others and not own and not force:
+        raise BuildError(
+            f"{out} is not empty and not a set written by sarchat; pass --force to build beside its files "
+            "(they are kept), or choose another --out"
         )
     stale = sorted(p.name for p in out.glob(PARTIAL_PREFIX + "*")) if out.is_dir() else []
     if stale:
@@ -80,25 +118,18 @@ def _check_output(out: Path, force: bool) -> list[str]:
 
 
 def _commit(partial: Path, out: Path, existing: list[str], token: str) -> None:
-    """Move the finished build from ``partial`` into ``out``, setting aside what it replaces first."""
-    replaced = out / f"{REPLACED_PREFIX}{token}"
-    if existing:
-        replaced.mkdir()
-        for name in existing:
-            (out / name).rename(replaced / name)
-    moved = []
+    """Move the finished build from ``partial`` into ``out``, the manifest last, setting aside what
+    it replaces first (``sarchat_tasks.outputs.commit``)."""
+    from sarchat_tasks.outputs import commit
+
     try:
-        for child in sorted(partial.iterdir()):
-            child.rename(out / child.name)
-            moved.append(child.name)
+        commit(partial, out, existing, token)
     except OSError as exc:
         raise BuildError(
-            f"could not move the finished build from {partial} into {out} ({exc}); moved so far: {moved}; "
-            f"the previous contents are in {replaced if existing else 'nothing (there were none)'}"
+            f"could not move the finished build from {partial} into {out} ({exc}); the set there is incomplete "
+            "and refused until a build or prepare completes"
         ) from exc
     partial.rmdir()
-    if existing:
-        shutil.rmtree(replaced)
 
 
 def _split_report(source: SplitSource, records: dict[str, Any]) -> dict[str, Any]:
@@ -140,15 +171,13 @@ def build(
     splits = list(splits)
     if not splits or any(s not in SPLITS for s in splits) or len(set(splits)) != len(splits):
         raise BuildError(f"splits must be distinct names from {', '.join(SPLITS)}, got {splits}")
+    existing = _check_output(out, force)
     if not root.is_dir():
         raise BuildError(f"SARDet-100K root {root} is not a directory")
     missing = [str(annotation_file(root, s)) for s in splits if not annotation_file(root, s).is_file()]
     if missing:
         raise BuildError(f"annotation file(s) not found: {', '.join(missing)} (expected ROOT/Annotations/<split>.json)")
     bank = load_templates(templates)
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"--out {out} exists and is not a directory")
-    existing = _check_output(out, force)
 
     created_out = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
@@ -183,12 +212,16 @@ def build(
             log("preparing the test files for the lmms-eval tasks")
             test_files = [official / name for name in TEST_FILES.values()]
             try:
-                manifest = prepare(test_files, root, partial, link_images=link_images)
+                manifest = prepare(
+                    test_files, root, partial, link_images=link_images, force=True, final_root=out,
+                    empty_reasons=EMPTY_REASONS,
+                )  # fmt: skip
             except PrepareError as exc:
                 # Name the files where they would have landed: the partial folder is about to go.
                 message = str(exc).replace(str(partial), str(out))
                 raise BuildError(f"preparing the built test files failed: {message}") from exc
-            prepared = {"records": manifest["records"], "images": manifest["images"]}
+            prepared = {"records": manifest["records"], "images": manifest["images"],
+                        "empty_tasks": manifest.get("empty_tasks", {})}  # fmt: skip
         report = {
             "format": REPORT_FORMAT,
             "format_version": REPORT_VERSION,
@@ -237,6 +270,8 @@ def summary_lines(report: dict[str, Any], out: Path) -> list[str]:
         lines.append(
             f"prepared set: {report['prepared']['records']:,} records, {report['prepared']['images']:,} images"
         )
+        for task, reason in (report["prepared"].get("empty_tasks") or {}).items():
+            lines.append(f"  {task}: no records: {reason}")
     lines.append(f"wrote {out} (report: {out / REPORT})")
     lines.append(f"compare with the paper: sarchat stats {out}")
     return lines

@@ -49,6 +49,7 @@ from sarchat_tasks.build.rules import (
     subset_of,
 )
 from sarchat_tasks.build.templates import TemplateBank
+from sarchat_tasks.cli import progress
 from sarchat_tasks.official import OFFICIAL_FILES
 from sarchat_tasks.registry import TABLE5_ORDER
 from sarchat_tasks.utils.boxes import format_box
@@ -268,7 +269,7 @@ def write_split(images: list[SourceImage], renderer: RecordRenderer, split: str,
         writers = {key: mixed for key in TEST_FILES}
     per_task: dict[str, dict[str, int]] = {task: {} for task in TABLE5_ORDER}
     try:
-        for image in images:
+        for image in progress(images, desc=f"build {split}", unit="image"):
             image_json = encode_basestring(image.path)
             for task, subset, question, answer in renderer.records(image):
                 writers[(task, subset)].write(record_line(question, answer, image_json))

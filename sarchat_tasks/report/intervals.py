@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sarchat_tasks.cli import progress
 from sarchat_tasks.registry import COLUMN_BY_NAME, TASKS
 from sarchat_tasks.results.run_logs import sample_image
 from sarchat_tasks.scoring import POOLED
@@ -151,11 +152,9 @@ def bootstrap_intervals(
     rng = np.random.default_rng(seed)
     replicates = []
     batch = max(1, min(iterations, BATCH_BYTES // max(1, 8 * n_images * 3)))
-    done = 0
-    while done < iterations and n_images:
-        size = min(batch, iterations - done)
+    batches = [min(batch, iterations - done) for done in range(0, iterations, batch)] if n_images else []
+    for size in progress(batches, desc="bootstrap", unit="batch", disable=len(batches) < 2):
         replicates.append(statistics(_resample_counts(rng, size, n_images)))
-        done += size
     reps = np.concatenate(replicates, axis=0) if replicates else np.full((0, point.size), np.nan)
     tail = 100.0 * (1.0 - level) / 2.0
     lows, highs = np.full(point.size, np.nan), np.full(point.size, np.nan)

@@ -358,4 +358,19 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         sys.stdout.write(format_stats(stats))
+        for task, reason in empty_tasks(args.dir).items():
+            print(f"{task}: no records: {reason}")
     return 0
+
+
+def empty_tasks(folder: Path) -> dict[str, str]:
+    """Why each task a prepared or built set has no records for is empty (from its manifest)."""
+    from sarchat_tasks.prepare import empty_task_reasons
+    from sarchat_tasks.prepared import PreparedSet, PreparedSetError
+
+    if not (Path(folder) / "manifest.json").is_file():
+        return {}
+    try:
+        return empty_task_reasons(PreparedSet(folder).manifest)
+    except PreparedSetError:
+        return {}

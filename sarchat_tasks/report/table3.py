@@ -196,6 +196,12 @@ def build_model(
                 f"{task}: partial run, {task_run.n_effective} of {task_run.n_original} documents (--limit); "
                 f"avg_score marked {PARTIAL_MARK}"
             )
+    failed = {
+        t: int(r.metrics["failed_requests"]) for t, r in tasks.items() if _number(r.metrics.get("failed_requests"))
+    }
+    if failed:
+        listed = ", ".join(f"{t} {n}" for t, n in failed.items())
+        model.notes.append(f"failed requests, not scored: {listed}; the task scores cover the answered samples only")
     versions = {t: r.version for t, r in tasks.items()}
     stale = {t: v for t, v in versions.items() if installed.get(t) is not None and v != installed[t]}
     if len({_format_version(v) for v in versions.values()}) > 1:
@@ -588,6 +594,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sarchat_tasks.errors import SarchatError
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(args.out)  # before the bootstrap, not after it
+    except ValueError as exc:
+        raise SarchatError(str(exc)) from exc
     params = _parse_params(args.params)
     runs = load_runs(args.runs)
     report = build_report(runs, params=params, iterations=args.bootstrap, seed=args.seed)

@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sarchat_tasks import __version__
-from sarchat_tasks.cli import box_reading
+from sarchat_tasks.cli import box_reading, progress
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import aggregate_metrics, row_metrics
 from sarchat_tasks.prepared import PreparedSetError
@@ -122,6 +122,8 @@ def rescore_run(
     scores = {t: m["avg_score"] for t, (m, _) in rescored.items()}
     sizes = {t: len(records) for t, (_, records) in rescored.items()}
     for group, subtasks in (raw.get("group_subtasks") or {}).items():
+        if not subtasks:  # lmms-eval lists each task asked for on its own as a "group" of none
+            continue
         members = [t for t in TASKS if lmms_task_name(t, variant) in subtasks and t in rescored]
         if group in raw["results"] and not members:
             raw["results"].pop(group)
@@ -133,6 +135,8 @@ def rescore_run(
             raw["results"][group] = block
             if isinstance(raw.get("groups"), dict) and group in raw["groups"]:
                 raw["groups"][group] = dict(block)
+    if not any(lmms_task_name(task, variant) in raw["results"] for task in rescored):
+        raise RescoreError(f"{run.path}: nothing was rescored")
     raw["date"] = date
     raw["sarchat_rescore"] = {
         "source": str(run.path),
@@ -187,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
     box_reading(args.profile or "generic", args.conventions, args.frame)  # a bad option fails before any run
     runs = load_runs(args.runs)
     status = 0
-    for run_file in runs:
+    written_any = False
+    for run_file in progress(runs, desc="rescore", unit="run", disable=len(runs) < 2):
         try:
             profile = args.profile or run_file.profile
             conventions = box_reading(profile, args.conventions, args.frame)
@@ -199,4 +204,7 @@ def run(args: argparse.Namespace) -> int:
         skipped = json.loads(written.read_text(encoding="utf-8"))["sarchat_rescore"]["skipped_tasks"]
         note = f" (no sample log, left out: {', '.join(skipped)})" if skipped else ""
         print(f"{run_file.path} -> {written}{note}")
+        written_any = True
+    if not written_any:
+        raise RescoreError(f"rescored nothing: no SARChat task with a sample log in {', '.join(args.runs)}")
     return status

@@ -25,6 +25,7 @@ TASK_PREFIX = "sarchat_"
 LITE = "_lite"
 VARIANTS: tuple[str, ...] = ("", LITE)  # the full tasks and their lite twins (sarchat_<task>_lite)
 RESULTS_SUFFIX = "_results.json"
+SHARDS_DIR = "sarchat-shards"  # sarchat_tasks.run.shards.SHARDS_DIR (not imported: that module needs more)
 
 
 class RunLogError(SarchatError):
@@ -208,7 +209,8 @@ def results_paths(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(path.rglob(f"*{RESULTS_SUFFIX}"))
+        # a sharded run's shards (OUT/sarchat-shards/...) are parts of the merged run beside them
+        return sorted(p for p in path.rglob(f"*{RESULTS_SUFFIX}") if SHARDS_DIR not in p.relative_to(path).parts)
     raise RunLogError(f"{path}: no such file or folder")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import score_records
-from sarchat_tasks.prepare import PrepareError, read_records
+from sarchat_tasks.prepare import PrepareError, read_records, resolve_image
 from sarchat_tasks.registry import TASKS, primary_category
 from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.boxes import BoxConventions
@@ -29,11 +29,40 @@ class ScoreError(SarchatError):
     """A prediction file that cannot be scored; the message names the file and the record."""
 
 
-def score_files(paths: list[Path], images_root: Path, conventions: BoxConventions | None = None) -> dict[str, Any]:
+def image_resolver(images_root: Path | None):
+    """How ``sarchat score`` finds a record's image: an absolute path that exists is used as it
+    is (swift writes absolute paths); a relative one is looked up under ``--images``, else the
+    predictions file's folder, else the working directory. An absolute path that does not exist
+    falls back to its longest tail under ``--images`` (files made on another machine)."""
+
+    def resolve(image: str, source: Path) -> Path:
+        if "\x00" in image:
+            raise PrepareError(f"image path {image!r} holds a NUL byte")
+        path = Path(image.replace("\\", "/"))
+        if path.is_absolute():
+            if path.is_file():
+                return path
+            if images_root is not None:
+                return resolve_image(image, images_root)
+            raise PrepareError(f"image {path} does not exist (pass --images with the folder the images now lie in)")
+        bases = [images_root] if images_root is not None else []
+        bases += [Path(source).parent, Path.cwd()]
+        for base in bases:
+            candidate = Path(base) / path
+            if candidate.is_file():
+                return candidate
+        raise PrepareError(f"image {image!r} found under none of {', '.join(str(b) for b in bases)}")
+
+    return resolve
+
+
+def score_files(
+    paths: list[Path], images_root: Path | None = None, conventions: BoxConventions | None = None
+) -> dict[str, Any]:
     """Metrics per task plus the suite's ``avg_score``, all in percent."""
     samples: dict[str, list] = defaultdict(list)
     try:
-        for read in read_records(paths, images_root):
+        for read in read_records(paths, images_root, resolve=image_resolver(images_root)):
             if read.record.response is None:
                 raise ScoreError(f"{read.where}: no 'response' field")
             category = primary_category(read.task, read.reference)
@@ -54,7 +83,11 @@ def score_files(paths: list[Path], images_root: Path, conventions: BoxConvention
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", type=Path, help="prediction files (JSON array or JSON lines)")
-    parser.add_argument("--images", type=Path, default=Path("."), help="root the records' image paths are under")
+    parser.add_argument(
+        "--images",
+        type=Path,
+        help="folder relative image paths are under (default: the predictions file's folder, then the working one)",
+    )
     parser.add_argument("--profile", default="sarchat",
                         help="model profile the answers are read in (sarchat profiles; default: sarchat)")  # fmt: skip
     parser.add_argument(

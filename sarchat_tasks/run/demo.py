@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.registry import TABLE3_COLUMNS
 from sarchat_tasks.report.tables import format_table
-from sarchat_tasks.run.evaluate import lmms_eval_argv, results_files
+from sarchat_tasks.run.launcher import launch
 from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
 MODELS: tuple[str, ...] = ("sarchat_cfar", "sarchat_blind")
@@ -30,22 +29,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_lmms_eval(model: str, out: Path) -> Path:
-    from lmms_eval.cli.dispatch import main as lmms_eval_main
-
-    argv = lmms_eval_argv(packaged_task_folder(), ["--model", model, "--output_path", str(out), "--log_samples"])
-    saved = sys.argv
-    sys.argv = ["lmms-eval", *argv]
-    try:
-        lmms_eval_main()
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise RuntimeError(f"lmms-eval failed for {model} (exit {exc.code})") from exc
-    finally:
-        sys.argv = saved
-    found = results_files(out)
-    if not found:
-        raise RuntimeError(f"lmms-eval wrote no results for {model} under {out}")
-    return found[-1]
+    """One model over the six tasks; raises ``LaunchError`` unless every task has results."""
+    return launch(packaged_task_folder(), ["--model", model, "--output_path", str(out), "--log_samples"]).results_path
 
 
 def table(rows: dict[str, dict]) -> str:

@@ -2,21 +2,38 @@
 
 Without ``--data`` the packaged tasks run on the bundled sample. With ``--data DIR`` (a prepared
 set) the task folder inside DIR is used; it is rewritten first, so that it always includes the
-installed package's task YAMLs, wherever the package now lives.
+installed package's task YAMLs, wherever the package now lives, and names only the tasks the set
+has records for.
+
+``sarchat eval`` runs lmms-eval through ``sarchat_tasks.run.launcher`` and exits non-zero unless
+lmms-eval wrote results for every task asked for and no request failed (``--allow-failed-requests``
+accepts failed ones: they are counted in ``failed_requests`` and never scored). With ``--shards N``
+or ``--shard I/N`` the records are cut into shards run one lmms-eval each (``sarchat_tasks.run.shards``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 from pathlib import Path
 
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import MANIFEST, PreparedSet
+from sarchat_tasks.registry import profile_for_model
+from sarchat_tasks.run.launcher import Launch, has_flag, launch, lmms_eval_argv, option, results_files
 from sarchat_tasks.task_folder import packaged_task_folder, write_task_folder
 
+__all__ = ["lmms_eval_argv", "results_files", "run", "task_folder"]
+
 ACCEPTS_EXTRA = True
+DEFAULT_OUTPUT = Path("sarchat-runs")
+
+
+class EvalError(SarchatError):
+    """A run that did not give results for every task asked for, or had failed requests."""
 
 
 def task_folder(data: Path | None) -> Path:
@@ -32,20 +49,18 @@ def task_folder(data: Path | None) -> Path:
 
 def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help=f"a prepared set (holding {MANIFEST}); default: the bundled sample")
-    if name == "eval":
-        parser.add_argument(
-            "--profile", help="model profile (sarchat profiles); default: the one --model names, else generic"
-        )
-
-
-def option_value(extra: list[str], option: str) -> str | None:
-    """The value of ``--option VALUE`` or ``--option=VALUE`` among lmms-eval's arguments."""
-    for i, arg in enumerate(extra):
-        if arg == option and i + 1 < len(extra):
-            return extra[i + 1]
-        if arg.startswith(option + "="):
-            return arg[len(option) + 1 :]
-    return None
+    if name != "eval":
+        return
+    parser.add_argument("--shards", type=int, metavar="N", help="cut the records into N shards, run each, merge")
+    parser.add_argument("--shard", metavar="I/N", help="run shard I (0-based) of N only; join with `sarchat merge`")
+    parser.add_argument(
+        "--allow-failed-requests",
+        action="store_true",
+        help="exit 0 even if some requests failed (they are counted in failed_requests, never scored)",
+    )
+    parser.add_argument(
+        "--profile", help="model profile (sarchat profiles); default: the one --model names, else generic"
+    )
 
 
 def profile_environment(profile: str | None, extra: list[str]) -> dict[str, str]:
@@ -59,51 +74,142 @@ def profile_environment(profile: str | None, extra: list[str]) -> dict[str, str]
         if profile not in PROFILES:
             raise SarchatError(f"--profile: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
         env[PROFILE_ENV] = profile
-    model_args = dict(p.split("=", 1) for p in (option_value(extra, "--model_args") or "").split(",") if "=" in p)
+    model_args = dict(p.split("=", 1) for p in (option(extra, "--model_args") or "").split(",") if "=" in p)
     frame = ",".join(f"{key}={model_args[key].strip()}" for key in FRAME_KEYS if key in model_args)
     if frame:
         env[FRAME_ENV] = frame
     return env
 
 
-def lmms_eval_argv(folder: Path, extra: list[str]) -> list[str]:
-    """lmms-eval's arguments: ours first, then the user's; ``--tasks sarchat`` unless given."""
-    argv = ["--include_path", str(folder), *extra]
-    if not any(a == "--tasks" or a.startswith("--tasks=") for a in extra):
-        argv += ["--tasks", "sarchat"]
-    return argv
+@contextlib.contextmanager
+def environment(variables: dict[str, str]):
+    """The process environment with ``variables`` set, as it was again afterwards; the lmms-eval
+    child processes inherit it."""
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def record_profile(results_path: Path, profile: str) -> None:
+    """Write the profile the answers were read in into the results file (``sarchat.profile``),
+    where ``sarchat report`` and ``rescore`` find it."""
+    raw = json.loads(results_path.read_text(encoding="utf-8"))
+    raw.setdefault("sarchat", {})["profile"] = profile
+    temporary = results_path.with_name(results_path.name + ".partial")
+    temporary.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
+    temporary.replace(results_path)
+
+
+def known_task_names(folder: Path) -> set[str]:
+    """The task and group names the task folder defines."""
+    from sarchat_tasks.task_folder import read_task_yaml
+
+    names = set()
+    for path in folder.glob("*.yaml"):
+        config = read_task_yaml(path)
+        names.update(str(config[key]) for key in ("task", "group") if isinstance(config.get(key), str))
+    return names
+
+
+def check_task_names(folder: Path, data: Path | None, tasks: str) -> None:
+    """Refuse a SARChat task name the folder does not define, before lmms-eval starts."""
+    known = known_task_names(folder)
+    unknown = [t for t in tasks.split(",") if t.startswith("sarchat") and t not in known]
+    if not unknown:
+        return
+    hint = ""
+    if data is not None:
+        from sarchat_tasks.prepare import empty_task_reasons
+
+        manifest = PreparedSet(data).manifest
+        reasons = empty_task_reasons(manifest)
+        empty = [
+            f"{task} ({reasons[task]})" for task in reasons if any(t.startswith(f"sarchat_{task}") for t in unknown)
+        ]
+        if empty:
+            hint += f"; {data} has no records for {', '.join(empty)}"
+        hint += f"; it has records for: {', '.join(manifest.get('tasks', {})) or 'none'}"
+    raise EvalError(f"unknown task {', '.join(unknown)}: not in {folder}{hint}")
+
+
+def note_missing_tasks(result: Launch, folder: Path) -> dict[str, list[str]]:
+    """Record in the results file which tasks each group ran without (``metadata.missing_tasks``
+    of the set's group YAMLs, which lmms-eval does not copy): ``sarchat_missing_tasks``."""
+    import json
+    import os
+
+    from sarchat_tasks.task_folder import read_task_yaml
+
+    missing = {}
+    for group in result.results.get("group_subtasks") or {}:
+        path = folder / f"{group}.yaml"
+        if path.is_file():
+            listed = (read_task_yaml(path).get("metadata") or {}).get("missing_tasks")
+            if listed:
+                missing[group] = list(listed)
+    if missing:
+        result.results["sarchat_missing_tasks"] = missing
+        partial = result.results_path.with_name(f".{result.results_path.name}.partial")
+        partial.write_text(json.dumps(result.results, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(partial, result.results_path)
+    return missing
+
+
+def check_launch(result: Launch, allow_failed: bool) -> None:
+    """Raise if requests failed and the user did not allow it; say so either way."""
+    if not result.total_failed:
+        return
+    detail = ", ".join(f"{task}: {n}" for task, n in sorted(result.failed_requests.items()) if n)
+    if not allow_failed:
+        raise EvalError(
+            f"{result.results_path}: {result.total_failed} requests failed ({detail}); they are counted in "
+            "failed_requests and not scored. Rerun, or pass --allow-failed-requests to accept the run"
+        )
+    print(f"sarchat eval: warning: {result.total_failed} requests failed ({detail}), not scored", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     folder = task_folder(args.data)
     if args.command == "include-path":
         if args.extra:
-            print(f"sarchat include-path: unexpected arguments {args.extra}", file=sys.stderr)
-            return 2
+            raise EvalError(f"unexpected arguments {args.extra}")
         print(folder)
         return 0
-    from lmms_eval.cli.dispatch import main as lmms_eval_main
+    extra = list(args.extra)
+    if not has_flag(extra, "--output_path"):
+        extra += ["--output_path", str(DEFAULT_OUTPUT)]
+    if not has_flag(extra, "--log_samples"):
+        extra.append("--log_samples")  # sharding, merge, rescore and the report's intervals read them
+    tasks = option(extra, "--tasks") or "sarchat"
+    check_task_names(folder, args.data, tasks)
+    if args.data is not None:
+        missing = PreparedSet(args.data).missing_tasks()
+        if missing and "sarchat" in tasks.split(","):
+            print(
+                f"sarchat eval: note: {args.data} has no records for {', '.join(missing)}; "
+                "the sarchat average covers the other tasks",
+                file=sys.stderr,
+            )
+    if args.shards is not None or args.shard is not None:
+        from sarchat_tasks.run import shards
 
-    argv = lmms_eval_argv(folder, args.extra)
-    environment = profile_environment(args.profile, args.extra)
-    saved, saved_env = sys.argv, {key: os.environ.get(key) for key in environment}
-    sys.argv = ["lmms-eval", *argv]
-    os.environ.update(environment)
-    try:
-        lmms_eval_main()
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    finally:
-        sys.argv = saved
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        with environment(profile_environment(args.profile, extra)):
+            result = shards.run_sharded(folder, args.data, extra, shards=args.shards, shard=args.shard)
+        if result is None:  # one shard of several: merged later by `sarchat merge`
+            return 0
+    else:
+        with environment(profile_environment(args.profile, extra)):
+            result = launch(folder, extra)
+    record_profile(result.results_path, args.profile or profile_for_model(option(extra, "--model")))
+    for group, tasks_missing in note_missing_tasks(result, folder).items():
+        print(f"sarchat eval: note: {group} averages without {', '.join(tasks_missing)} (no records)", file=sys.stderr)
+    check_launch(result, args.allow_failed_requests)
+    print(f"sarchat eval: results: {result.results_path}", file=sys.stderr)
     return 0
-
-
-def results_files(output_path: Path) -> list[Path]:
-    """lmms-eval results files under an output folder, oldest first."""
-    return sorted(Path(output_path).rglob("*_results.json"), key=lambda p: p.stat().st_mtime)
