@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 
-from sarchat_tasks import progress as progress_module
+from sarchat_tasks import cli as progress_module
 from sarchat_tasks.cli import progress, progress_enabled
 
 

@@ -49,7 +49,7 @@ texts = st.one_of(
 def _keys(task: str) -> set[str]:
     return (
         {c.name for c in TASKS[task].columns}
-        | {"avg_score", "parse_failure_rate"}
+        | {"avg_score", "parse_failure_rate", "failed_requests"}
         | {f"category_{c}" for c in CATEGORIES}
     )
 
@@ -66,6 +66,7 @@ def _check(task: str, response) -> None:
     elapsed = time.perf_counter() - start
     assert set(out) == _keys(task)
     assert out["parse_failure_rate"] in (0, 1)
+    assert out["failed_requests"] == 0  # only lmms-eval's own failure marker is a failed request
     assert elapsed < PER_SAMPLE_SECONDS, (task, elapsed, len(response) if isinstance(response, str) else response)
 
 
