@@ -108,3 +108,14 @@ def test_matching_count_equals_brute_force_maximum():
         for perm in itertools.permutations(range(4), 3):
             best = max(best, sum(ok[p, r] for r, p in enumerate(perm)))
         assert match_boxes(pred, ref, 0.3).tp == best
+
+
+def test_an_iou_of_exactly_the_threshold_matches_despite_rounding():
+    # intersection 2.6, union 5.2: IoU 1/2, which floating-point arithmetic gives as 0.4999999999999999
+    a, b = [(0.1, 0.0, 2.7, 1.0)], [(0.1, 0.0, 5.3, 1.0)]
+    assert box_iou(a, b)[0, 0] < 0.5
+    result = match_boxes(a, b, 0.5)
+    assert (result.tp, result.fp, result.fn) == (1, 0, 0)
+    # a real shortfall still fails: 2.6 / 5.2001 = 0.49999
+    result = match_boxes(a, [(0.1, 0.0, 5.3001, 1.0)], 0.5)
+    assert (result.tp, result.fp, result.fn) == (0, 1, 1)

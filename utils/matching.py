@@ -45,6 +45,13 @@ def box_iou(
     return iou
 
 
+# The threshold is inclusive and exact: an IoU that is exactly 1/2 in arithmetic can come out of
+# floating-point division as 0.49999999999999994 (boxes (0.2, 0, 0.5, 1) and (0.2, 0, 0.8, 1)), so
+# an IoU within this much below the threshold counts as reaching it. Boxes in pixels that truly
+# differ are far further apart than that.
+IOU_TOLERANCE = 1e-9
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """Outcome of matching predictions to references at one IoU threshold."""
@@ -111,7 +118,7 @@ def _small_iou(pred: list[list[float]], ref: list[list[float]]) -> np.ndarray:
 
 def _match_at(iou: np.ndarray, threshold: float, n_invalid: int) -> MatchResult:
     n_pred, n_ref = iou.shape
-    eligible = iou >= threshold
+    eligible = iou >= threshold - IOU_TOLERANCE
     per_row = eligible.sum(axis=1)
     per_col = eligible.sum(axis=0)
     if not per_row.any():

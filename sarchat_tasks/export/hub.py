@@ -35,6 +35,7 @@ from typing import Any
 
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.export.upstream import ARXIV, CITATION, PAPER
 from sarchat_tasks.prepared import IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, PreparedSet
 
 MARK = "sarchat_export.json"
@@ -46,8 +47,6 @@ DEFAULT_MAX_DECODED_MB = 256
 BUILD_REPORT = "build_report.json"  # written by `sarchat build` beside the manifest
 PARTIAL_PREFIX = ".partial-hub-"
 REPLACED_PREFIX = ".replaced-hub-"
-PAPER = "SARChat-Bench-2M: A Multi-Task Vision-Language Benchmark for SAR Image Interpretation"
-ARXIV = "2502.08168"
 TASK_TITLES = {
     "counting": "instance counting",
     "grounding": "spatial grounding",
@@ -356,14 +355,7 @@ details the paper leaves open and what was chosen).
 
 ## Citation
 
-```bibtex
-@article{{ma2025sarchat,
-  title   = {{{PAPER}}},
-  author  = {{Ma and others}},
-  journal = {{arXiv preprint arXiv:{ARXIV}}},
-  year    = {{2025}}
-}}
-```
+{CITATION}
 """
 
 

@@ -48,6 +48,14 @@ TEMPLATE = "_default_template_yaml"
 HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 PAPER = "SARChat-Bench-2M: A Multi-Task Vision-Language Benchmark for SAR Image Interpretation"
 ARXIV = "2502.08168"
+CITATION = f"""```bibtex
+@article{{ma2025sarchat,
+  title   = {{{PAPER}}},
+  author  = {{Ma and others}},
+  journal = {{arXiv preprint arXiv:{ARXIV}}},
+  year    = {{2025}}
+}}
+```"""
 
 DOC_TO_VISUAL_SOURCE = '''
 def doc_to_visual(doc):
@@ -375,14 +383,7 @@ huggingface-cli upload {hub_id} hub/SARChat-Bench --repo-type dataset
 
 ## Citation
 
-```bibtex
-@article{{ma2025sarchat,
-  title   = {{{PAPER}}},
-  author  = {{Ma and others}},
-  journal = {{arXiv preprint arXiv:{ARXIV}}},
-  year    = {{2025}}
-}}
-```
+{CITATION}
 """
 
 

@@ -73,14 +73,12 @@ def lmms_eval_argv(folder: Path, extra: list[str], default_tasks: str = "sarchat
 
 def check_output_path(path: Path) -> None:
     """Refuse an output folder that cannot be one (lmms-eval would fail and still exit 0)."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise LaunchError(f"--output_path {path}: exists and is not a folder")
-    for parent in path.absolute().parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise LaunchError(f"--output_path {path}: {parent} is a file, not a folder")
-            break
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(Path(path), "--output_path")
+    except ValueError as exc:
+        raise LaunchError(str(exc)) from exc
 
 
 def results_files(output_path: Path) -> list[Path]:
