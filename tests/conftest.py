@@ -12,6 +12,7 @@ for _name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ[_name] = "1"
 sys.path.insert(0, str(Path(__file__).parent))
 
+from lmms_runs import OFFLINE_ENV, run_lmms_eval  # noqa: E402
 from official_fixture import write_official_fixture  # noqa: E402
 
 
@@ -32,7 +33,11 @@ def prepared_set(official_set, tmp_path_factory) -> Path:
     return out
 
 
-OFFLINE_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+@pytest.fixture(scope="session")
+def lmms_eval():
+    """Run lmms-eval's real CLI offline in a child process (``lmms_runs.run_lmms_eval``): returns an
+    ``LmmsRun`` with its one results file read back. Tests that use it are marked slow."""
+    return run_lmms_eval
 
 
 @pytest.fixture(scope="session")

@@ -452,21 +452,17 @@ def test_entry_points_register_both_models_even_when_models_is_imported_first(tm
 
 
 @pytest.mark.slow
-def test_lmms_eval_cli_runs_both_baselines_on_the_prepared_fixture(prepared_set, tmp_path):
+def test_lmms_eval_cli_runs_both_baselines_on_the_prepared_fixture(prepared_set, tmp_path, lmms_eval):
     """``python -m lmms_eval --model sarchat_cfar`` and ``sarchat_blind`` through the real CLI."""
     probe = _entry_point_dir(tmp_path / "ep")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(probe), env.get("PYTHONPATH", "")]))
     for model in ("sarchat_cfar", "sarchat_blind"):
-        out = tmp_path / model
-        command = [
-            sys.executable, "-m", "lmms_eval", "--model", model, "--tasks", "sarchat",
-            "--include_path", str(prepared_set / "tasks"), "--output_path", str(out), "--log_samples",
-        ]  # fmt: skip
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-3000:]
-        (results_file,) = out.rglob("*_results.json")
-        results = json.loads(results_file.read_text())["results"]
+        run = lmms_eval(
+            "--model", model, "--tasks", "sarchat", "--include_path", prepared_set / "tasks",
+            output_path=tmp_path / model, env=env, timeout=600,
+        )  # fmt: skip
+        results = run.results["results"]
         assert 0 <= results["sarchat"]["avg_score,none"] <= 100, (model, results["sarchat"])
         for name, metrics in results.items():
             if name != "sarchat":

@@ -5,9 +5,6 @@ exits 0 after many errors, so these tests read the results files, not the exit c
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,6 @@ from sarchat_tasks.registry import TABLE3_COLUMNS, TASKS
 pytestmark = pytest.mark.slow  # every test here runs lmms-eval or builds a model
 
 TASK_NAMES = [f"sarchat_{task}" for task in TASKS]
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
 def _results(out: Path) -> dict:
@@ -28,22 +24,17 @@ def _results(out: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def qwen_run(prepared_set: Path, tmp_path_factory) -> tuple[dict, Path]:
+def qwen_run(prepared_set: Path, tmp_path_factory, lmms_eval):
     model = build_tiny_qwen2vl(tmp_path_factory.mktemp("tiny_qwen2vl"))
-    out = tmp_path_factory.mktemp("qwen_run")
-    command = [
-        sys.executable, "-m", "lmms_eval", "--model", "qwen2_vl",
-        "--model_args", f"pretrained={model},device=cpu,device_map=cpu,max_pixels=12544",
-        "--tasks", "sarchat", "--include_path", str(prepared_set / "tasks"),
-        "--batch_size", "2", "--output_path", str(out), "--log_samples",
-    ]  # fmt: skip
-    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return _results(out), out
+    return lmms_eval(
+        "--model", "qwen2_vl", "--model_args", f"pretrained={model},device=cpu,device_map=cpu,max_pixels=12544",
+        "--tasks", "sarchat", "--include_path", prepared_set / "tasks", "--batch_size", "2",
+        output_path=tmp_path_factory.mktemp("qwen_run"),
+    )  # fmt: skip
 
 
 def test_qwen2_vl_run_reports_every_metric(qwen_run):
-    results, out = qwen_run
+    results = qwen_run.results
     for task in TASKS:
         metrics = results["results"][f"sarchat_{task}"]
         for column in TASKS[task].columns:
@@ -54,20 +45,17 @@ def test_qwen2_vl_run_reports_every_metric(qwen_run):
     assert 0 <= results["results"]["sarchat"]["avg_score,none"] <= 100
     assert results["n-samples"]["sarchat_identification"]["effective"] == 4
     # every sample was generated and scored: one log line per record, with the model's response
-    lines = [
-        json.loads(line) for f in out.rglob("*_samples_sarchat_counting.jsonl") for line in f.read_text().splitlines()
-    ]
+    lines = qwen_run.samples("sarchat_counting")
     assert len(lines) == 3 and all(isinstance(line["filtered_resps"], str) for line in lines)
 
 
 @pytest.fixture(scope="module")
-def fixed_answer_run(prepared_set: Path, tmp_path_factory) -> dict:
+def fixed_answer_run(prepared_set: Path, tmp_path_factory, sarchat_command) -> dict:
     out = tmp_path_factory.mktemp("dummy_run")
-    command = [
-        sys.executable, "-m", "sarchat_tasks.cli", "eval", "--data", str(prepared_set), "--model", "dummy",
-        "--model_args", "response=There are 3 instances. {<294><358><329><427>}", "--output_path", str(out),
-    ]  # fmt: skip
-    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+    done = sarchat_command(
+        "eval", "--data", prepared_set, "--model", "dummy",
+        "--model_args", "response=There are 3 instances. {<294><358><329><427>}", "--output_path", out,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return _results(out)
 

@@ -8,51 +8,37 @@ docs/MODELS.md lists the families and the backends that cannot run here, with th
 
 from __future__ import annotations
 
-import functools
-import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from test_lmms_eval_runs import ENV, _results
 from tiny_models import FAMILIES
 
 from sarchat_tasks.registry import PROFILES, TASKS, profile_for_model
+from sarchat_tasks.task_folder import packaged_task_folder
 
 TASK = "sarchat_referring_lite"
 METRICS = [column.name for column in TASKS["referring"].columns] + ["avg_score", "parse_failure_rate"]
 
 
-@functools.cache
-def _include_path() -> str:
-    done = subprocess.run(["sarchat", "include-path"], env=ENV, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("family", list(FAMILIES))
-def test_tiny_model_runs_through_its_backend(family: str, tmp_path: Path):
+def test_tiny_model_runs_through_its_backend(family: str, tmp_path: Path, lmms_eval):
     spec = FAMILIES[family]
     model = spec.build(tmp_path / "model", 0)
-    out = tmp_path / "out"
-    command = [
-        sys.executable, "-m", "lmms_eval", "--model", spec.backend,
-        "--model_args", f"pretrained={model},{spec.model_args}",
-        "--tasks", TASK, "--include_path", _include_path(),
+    start = time.perf_counter()
+    run = lmms_eval(
+        "--model", spec.backend, "--model_args", f"pretrained={model},{spec.model_args}",
+        "--tasks", TASK, "--include_path", packaged_task_folder(),
         # random weights never stop on their own: a short budget keeps the run to seconds
         "--gen_kwargs", "max_new_tokens=16",
-        "--output_path", str(out), "--log_samples",
-    ]  # fmt: skip
-    start = time.perf_counter()
-    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+        output_path=tmp_path / "out", timeout=600,
+    )  # fmt: skip
     elapsed = time.perf_counter() - start
-    assert done.returncode == 0, done.stderr[-3000:]
-    metrics = _results(out)["results"][TASK]
+    metrics = run.results["results"][TASK]
     for name in METRICS:
-        assert metrics.get(f"{name},none") is not None, (family, name, done.stdout[-2000:])
-    lines = [json.loads(line) for f in out.rglob(f"*_samples_{TASK}.jsonl") for line in f.read_text().splitlines()]
+        assert metrics.get(f"{name},none") is not None, (family, name, run.done.stdout[-2000:])
+    lines = run.samples(TASK)
     assert len(lines) == 2, family
     # the backend's profile asked for boxes in the family's own syntax (docs/MODELS.md)
     asked = PROFILES[profile_for_model(spec.backend)].boxes.split("{")[0]

@@ -9,10 +9,6 @@ module beside the YAML (``!function`` loads a module next to the YAML as a file)
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -81,25 +77,13 @@ def write_user_folder(folder: Path, prepared: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def user_run(prepared_set: Path, tmp_path_factory) -> tuple[dict, list[dict]]:
+def user_run(prepared_set: Path, tmp_path_factory, lmms_eval) -> tuple[dict, list[dict]]:
     folder = write_user_folder(tmp_path_factory.mktemp("my_tasks"), prepared_set).parent
-    out = tmp_path_factory.mktemp("user_run")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    command = [sys.executable, "-m", "lmms_eval", "--model", "dummy", "--model_args", f"response={NORM1000_ANSWER}",
-               "--tasks", "my_sarchat_counting", "--include_path", str(folder),
-               "--output_path", str(out), "--log_samples"]  # fmt: skip
-    done = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path_factory.mktemp("cwd")
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = sorted(out.rglob("*_results.json"))
-    assert len(found) == 1, done.stderr[-3000:]
-    samples = [
-        json.loads(line)
-        for f in out.rglob("*_samples_my_sarchat_counting.jsonl")
-        for line in f.read_text().splitlines()
-    ]
-    return json.loads(found[0].read_text()), samples
+    run = lmms_eval(
+        "--model", "dummy", "--model_args", f"response={NORM1000_ANSWER}", "--tasks", "my_sarchat_counting",
+        "--include_path", folder, output_path=tmp_path_factory.mktemp("user_run"), cwd=tmp_path_factory.mktemp("cwd"),
+    )  # fmt: skip
+    return run.results, run.samples("my_sarchat_counting")
 
 
 def test_user_task_reads_the_prepared_set(user_run):
