@@ -224,7 +224,6 @@ TASKS: dict[str, TaskSpec] = {
     )
 }
 
-TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 # The paper's Table 5 (and its file list) orders the tasks so; the builder writes them in this order.
 TABLE5_ORDER: tuple[str, ...] = (
     "classification",
@@ -237,18 +236,6 @@ TABLE5_ORDER: tuple[str, ...] = (
 TABLE3_COLUMNS: tuple[str, ...] = tuple(c.name for spec in TASKS.values() for c in spec.table_columns)
 COLUMN_BY_NAME: dict[str, Column] = {c.name: c for spec in TASKS.values() for c in spec.columns}
 TASK_OF_COLUMN: dict[str, str] = {c.name: spec.name for spec in TASKS.values() for c in spec.columns}
-
-
-class UnknownTaskError(KeyError):
-    """A task name that is not one of the six."""
-
-
-def spec(task: str) -> TaskSpec:
-    """The spec of a task by name; raises ``UnknownTaskError``."""
-    try:
-        return TASKS[task]
-    except KeyError:
-        raise UnknownTaskError(task) from None
 
 
 # ---------------------------------------------------------------------------------------------

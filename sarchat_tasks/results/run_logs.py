@@ -18,10 +18,9 @@ from typing import Any
 
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import PreparedSet, PreparedSetError
-from sarchat_tasks.registry import PROFILES, TASKS, profile_for_model
+from sarchat_tasks.registry import LMMS_TASK_PREFIX, PROFILES, TASKS, profile_for_model
 from sarchat_tasks.task_folder import packaged_task_folder, read_task_yaml
 
-TASK_PREFIX = "sarchat_"
 LITE = "_lite"
 VARIANTS: tuple[str, ...] = ("", LITE)  # the full tasks and their lite twins (sarchat_<task>_lite)
 RESULTS_SUFFIX = "_results.json"
@@ -35,7 +34,7 @@ class RunLogError(SarchatError):
 def lmms_task_name(task: str, variant: str = "") -> str:
     """The lmms-eval task name of one of the six tasks (``counting`` -> ``sarchat_counting``, or
     ``sarchat_counting_lite`` for the lite variant)."""
-    return f"{TASK_PREFIX}{task}{variant}"
+    return f"{LMMS_TASK_PREFIX}{task}{variant}"
 
 
 def installed_versions() -> dict[str, Any]:
