@@ -15,6 +15,7 @@ from tiny_qwen2vl import build_tiny_qwen2vl
 from sarchat_tasks.registry import TASKS
 
 pytestmark = pytest.mark.slow
+pytest.importorskip("peft", reason="sarchat finetune needs peft: pip install -e '.[test]' (or '.[train]')")
 
 MODEL_NAME = "tiny-qwen2vl-sarchat-lora"
 

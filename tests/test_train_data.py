@@ -156,3 +156,23 @@ def test_image_root_prefix_and_errors(built, tmp_path, capsys):
     build(root, train_only, splits=("train",), log=lambda m: None)
     with pytest.raises(TrainDataError, match="--splits train,test"):
         export_train_data(train_only, tmp_path / "y")
+
+
+def test_finetune_refuses_a_used_folder_and_data_it_cannot_read(built, tmp_path, capsys):
+    pytest.importorskip("peft", reason="sarchat finetune needs peft: pip install -e '.[test]' (or '.[train]')")
+    _, build_dir = built
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("mine")
+    assert main(["finetune", "--model", "unused", "--data", str(tmp_path), "--out", str(used)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (
+        main(["finetune", "--model", "unused", "--data", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 2
+    )
+    assert "sarchat train-data --formats plain" in capsys.readouterr().err
+    export_train_data(build_dir, tmp_path / "swift_only", formats=("swift",))
+    assert (
+        main(["finetune", "--model", "unused", "--data", str(tmp_path / "swift_only"), "--out", str(tmp_path / "p")])
+        == 2
+    )
+    assert "plain" in capsys.readouterr().err
