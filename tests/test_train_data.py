@@ -176,3 +176,11 @@ def test_finetune_refuses_a_used_folder_and_data_it_cannot_read(built, tmp_path,
         == 2
     )
     assert "plain" in capsys.readouterr().err
+
+
+def test_an_empty_image_root_keeps_paths_relative_to_the_stated_root(built, tmp_path):
+    root, build_dir = built
+    manifest = export_train_data(build_dir, tmp_path / "td", image_root="", val_images=0, formats=("swift",))
+    assert manifest["image_root"] == "" and manifest["sardet_root"] == str(root.resolve())
+    lines = _lines(tmp_path / "td" / "swift" / "train.jsonl")
+    assert [line["images"] for line in lines] == [r["images"] for r in _train_records(build_dir)]

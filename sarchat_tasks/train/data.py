@@ -268,6 +268,7 @@ def export_train_data(
             "format_version": FORMAT_VERSION,
             "build": str(build.resolve()),
             "image_root": prefix,
+            "sardet_root": str(root.resolve()),
             "seed": seed,
             "val_fraction": None if val_images is not None else val_fraction,
             "val_images": val_images,
@@ -306,7 +307,8 @@ def summary_lines(manifest: dict[str, Any], out: Path) -> Iterable[str]:
         f"test images kept out: {excluded['same_path']:,} by path, {excluded['same_bytes']:,} by content"
         + ("" if manifest["content_check"] else " (content not checked)")
     )
-    yield f"image paths under {manifest['image_root'] or '(as in the build)'}"
+    root = manifest["image_root"] or f"(relative to the SARDet-100K root, {manifest['sardet_root']})"
+    yield f"image paths under {root}"
     yield f"wrote {out} (manifest: {out / MANIFEST})"
 
 
@@ -335,7 +337,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="where the SARDet-100K tree is now (default: the root the build read)")  # fmt: skip
     parser.add_argument("--image-root", default=None, metavar="PREFIX",
                         help="image path prefix written into the files, where the trainer sees the SARDet-100K "
-                             "tree (default: the SARDet-100K root, absolute)")  # fmt: skip
+                             "tree (default: the SARDet-100K root, absolute; '' for paths relative to it)")  # fmt: skip
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma list from swift, plain (default both)")
     parser.add_argument("--no-content-check", action="store_true",
                         help="keep test images out by path only, without hashing the images")  # fmt: skip
