@@ -19,6 +19,14 @@ from sarchat_tasks.errors import EXIT_USAGE, SarchatError
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("sarchat_tasks.build.synth", "generate synthetic SAR scenes as a SARDet-100K-style tree"),
     "build": ("sarchat_tasks.build.pipeline", "rebuild SARChat-Bench from SARDet-100K (official files + prepared set)"),
+    "train-data": (
+        "sarchat_tasks.train.data",
+        "training and validation files for ms-swift or peft from a build's train split",
+    ),
+    "finetune": (
+        "sarchat_tasks.train.loop",
+        "LoRA fine-tuning with transformers + peft on train-data files (ms-swift defaults)",
+    ),
     "prepare": ("sarchat_tasks.prepare", "prepare official SARChat test files for the lmms-eval tasks"),
     "stats": ("sarchat_tasks.report.stats", "dataset tables (paper Tables 1, 2, 4, 5) of a built or prepared set"),
     "include-path": ("sarchat_tasks.run.evaluate", "print the task folder to pass to lmms-eval --include_path"),

@@ -31,6 +31,8 @@ def test_wheel_contents(tmp_path: Path):
         "sarchat_tasks/utils/boxes.py",
         "sarchat_tasks/data/paper_table3.csv",
         "sarchat_tasks/data/templates.yaml",
+        "sarchat_tasks/train/data.py",
+        "sarchat_tasks/train/loop.py",
     } <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "sarchat = sarchat_tasks.cli:main" in entry_points
