@@ -465,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every mutant and its fate here")
     parser.add_argument("--sample", type=int, help="run only this many mutants of each file, drawn at random")
     parser.add_argument("--seed", type=int, default=0, help="the random draw of --sample (default 0)")
+    parser.add_argument("--rerun", type=Path, help="run only the survivors recorded in this --json file")
     parser.add_argument("--planted", action="store_true", help="plant the bugs of issue 14 and name the failing tests")
     args = parser.parse_args(argv)
 
@@ -492,7 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     mutants = [m for path in targets for m in mutants_of(ROOT / path)]
     if args.line is not None:
         mutants = [m for m in mutants if m.line == args.line]
-    if args.sample:  # a fixed random sample of each file's mutants: an estimate in a fraction of the time
+    if args.rerun:  # the survivors of an earlier run (its --json), e.g. after adding tests
+        earlier = {(m["path"], m["line"], m["site"], m["choice"]) for m in json.loads(args.rerun.read_text())
+                   if m["status"] == "survived"}  # fmt: skip
+        mutants = [m for m in mutants if (m.path, m.line, m.site, m.choice) in earlier]
+    elif args.sample:  # a fixed random sample of each file's mutants: an estimate in a fraction of the time
         rng = random.Random(args.seed)
         by_path = {p: [m for m in mutants if m.path == p] for p in targets}
         mutants = [m for p in targets for m in sorted(rng.sample(by_path[p], min(args.sample, len(by_path[p]))),

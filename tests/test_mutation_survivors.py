@@ -1,0 +1,43 @@
+"""Tests for the mutants ``python benchmarks/mutation_score.py`` found surviving (docs/TESTING.md),
+each with a hand-computed expectation."""
+
+from __future__ import annotations
+
+import pytest
+
+from sarchat_tasks.utils.answers import _sentence_ends, stated_count
+
+
+@pytest.mark.parametrize(
+    ("answer", "count"),
+    [
+        ("There are twenty-", 20),  # a dangling hyphen: twenty, not an out-of-range read after it
+        ("There are twenty-one ships.", 21),  # twenty + one
+        ("There are twenty one ships.", 21),
+        # "2 or no": "no" does not make a hedge; the ship statement "no ships" decides: 0
+        ("There are 2 or no ships.", 0),
+        ("There are 2 or 3 ships.", -1),  # a real hedge
+        # a total decides, not the sum of the sentence: 3, not 3 + 2 + 1 = 6
+        ("A total of 3 ships: 2 large ships and 1 small ship.", 3),
+        ("In all, a total of 3 ships and 2 ships docked.", 3),
+        # no total: the sum of the sentence's statements, 2 + 1
+        ("2 large ships and 1 small ship.", 3),
+    ],
+)
+def test_stated_count_edges(answer, count):
+    assert stated_count(answer, "ship") == count
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        # a run-on clause after a word ending in "a" or "z" (the ends of the letter range) ends the
+        # sentence at the space before the capital
+        ("A ship in the top area There is a tank", [22]),
+        ("A ship near the blitz There is a tank", [21]),
+        ("A ship In The Middle", []),  # Title Case is not a new clause
+        ("A ship. A tank", [6]),
+    ],
+)
+def test_sentence_ends(text, ends):
+    assert _sentence_ends(text) == ends
