@@ -3,9 +3,12 @@ each with a hand-computed expectation."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
+from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
 
 
 @pytest.mark.parametrize(
@@ -41,3 +44,29 @@ def test_stated_count_edges(answer, count):
 )
 def test_sentence_ends(text, ends):
     assert _sentence_ends(text) == ends
+
+
+@pytest.mark.parametrize(("width", "height"), [(0, 100), (100, 0), (-1, 100), (100, -1)])
+def test_qwen25_size_refuses_an_empty_side(width, height):
+    with pytest.raises(ValueError, match="must be positive"):
+        qwen25_resized_size(width, height)
+
+
+@pytest.mark.parametrize(
+    ("min_pixels", "max_pixels", "ok"),
+    [(0, 100, False), (1, 100, True), (100, 100, True), (101, 100, False)],
+)
+def test_frame_pixel_bounds(min_pixels, max_pixels, ok):
+    if ok:
+        assert Frame("qwen25", min_pixels, max_pixels).min_pixels == min_pixels
+    else:
+        with pytest.raises(ValueError, match="min_pixels"):
+            Frame("qwen25", min_pixels, max_pixels)
+
+
+def test_frame_is_immutable():
+    # frames are shared (IMAGE_FRAME, conventions) and compared by value: none may change after creation
+    frame = Frame("qwen25")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frame.kind = "image"
+    assert hash(frame) == hash(Frame("qwen25"))
