@@ -9,6 +9,7 @@ import pytest
 
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
 from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
+from sarchat_tasks.utils.matching import match_boxes
 
 
 @pytest.mark.parametrize(
@@ -70,3 +71,22 @@ def test_frame_is_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         frame.kind = "image"
     assert hash(frame) == hash(Frame("qwen25"))
+
+
+@pytest.mark.parametrize(
+    ("reference", "threshold", "tp"),
+    [
+        # thin references (under one pixel): predicted identically, IoU 1; an area floored at 1 pixel
+        # of height or width would make it 5 / 10 = 0.5
+        ([0.0, 0.0, 10.0, 0.5], 0.75, 1),
+        ([0.0, 0.0, 0.5, 10.0], 0.75, 1),
+    ],
+)
+def test_thin_reference_boxes_match_themselves(reference, threshold, tp):
+    assert match_boxes([reference], [reference], threshold).tp == tp
+
+
+def test_match_result_is_immutable():
+    result = match_boxes([[0, 0, 10, 10]], [[0, 0, 10, 10]], 0.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.tp = 0
