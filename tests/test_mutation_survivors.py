@@ -10,6 +10,7 @@ import pytest
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
 from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
 from sarchat_tasks.utils.matching import match_boxes
+from sarchat_tasks.utils.vocabulary import relation_word
 
 
 @pytest.mark.parametrize(
@@ -90,3 +91,18 @@ def test_match_result_is_immutable():
     result = match_boxes([[0, 0, 10, 10]], [[0, 0, 10, 10]], 0.5)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.tp = 0
+
+
+@pytest.mark.parametrize(
+    ("box_a", "box_b", "relation"),
+    [
+        # 1000 x 1000 image: near when the centres are closer than (1000 + 1000) / 8 = 250
+        ((0, 0, 1000, 10), (0, 0, 1000, 10), "near"),  # same box, distance 0 (wide: x and y must not mix)
+        ((0, 0, 10, 10), (0, 240, 10, 250), "near"),  # centres (5, 5), (5, 245): 240
+        ((0, 0, 10, 10), (0, 250, 10, 260), "far"),  # 250 is not closer than 250
+        ((0, 0, 10, 10), (150, 200, 160, 210), "far"),  # (5, 5), (155, 205): hypot(150, 200) = 250
+        ((0, 0, 10, 10), (140, 200, 150, 210), "near"),  # hypot(140, 200) = 244.1
+    ],
+)
+def test_relation_word(box_a, box_b, relation):
+    assert relation_word(box_a, box_b, 1000, 1000) == relation
