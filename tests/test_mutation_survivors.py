@@ -7,10 +7,11 @@ import dataclasses
 
 import pytest
 
+from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
 from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
 from sarchat_tasks.utils.matching import match_boxes
-from sarchat_tasks.utils.vocabulary import relation_word
+from sarchat_tasks.utils.vocabulary import find_attributes, is_negated, relation_word
 
 
 @pytest.mark.parametrize(
@@ -106,3 +107,52 @@ def test_match_result_is_immutable():
 )
 def test_relation_word(box_a, box_b, relation):
     assert relation_word(box_a, box_b, 1000, 1000) == relation
+
+
+SCOPES = [(0, 5), (10, 15), (20, 25), (30, 35), (40, 45)]
+
+
+@pytest.mark.parametrize(
+    ("position", "negated"),
+    [(0, True), (4, True), (5, False), (12, True), (17, False), (20, True), (37, False), (42, True), (45, False)],
+)
+def test_is_negated_binary_search(position, negated):
+    # inside a scope [start, end) of the five: negated
+    assert is_negated(position, SCOPES) is negated
+
+
+def test_find_attributes_keeps_negated_mentions_unless_affirmed():
+    text = "There is no ship in the top left."
+    assert find_attributes(text)["category"] == {"ship"}
+    assert find_attributes(text, affirmed=True)["category"] == set()
+
+
+@pytest.mark.parametrize(
+    ("word", "count"),
+    [("ten", 10), ("eleven", 11), ("twelve", 12), ("thirteen", 13), ("fourteen", 14), ("fifteen", 15),
+     ("sixteen", 16), ("seventeen", 17), ("eighteen", 18), ("nineteen", 19), ("twenty", 20), ("thirty", 30),
+     ("forty", 40), ("fifty", 50), ("sixty", 60), ("seventy", 70), ("eighty", 80), ("ninety", 90),
+     ("ninety-nine", 99), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6),
+     ("seven", 7), ("eight", 8), ("nine", 9), ("zero", 0)],
+)  # fmt: skip
+def test_number_words(word, count):
+    assert stated_count(f"There are {word} ships.", "ship") == count
+
+
+@pytest.mark.parametrize(
+    ("box", "inside"),
+    [
+        # one pixel of slack around a 100 x 100 image
+        ("{<-1><-1><101><101>}", True),
+        ("{<-1.5><0><10><10>}", False),
+        ("{<0><-1.5><10><10>}", False),
+        ("{<0><0><101.5><10>}", False),
+        ("{<0><0><10><101.5>}", False),
+    ],
+)
+def test_reference_boxes_within_one_pixel_of_the_image(box, inside):
+    if inside:
+        assert referring_reference(box, 100, 100)["boxes"] == [[-1.0, -1.0, 101.0, 101.0]]
+    else:
+        with pytest.raises(ReferenceAnswerError, match="outside"):
+            referring_reference(box, 100, 100)
