@@ -7,8 +7,9 @@ import dataclasses
 
 import pytest
 
-from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference
+from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
+from sarchat_tasks.utils.boxes import DEFAULT
 from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
 from sarchat_tasks.utils.matching import match_boxes
 from sarchat_tasks.utils.vocabulary import find_attributes, is_negated, relation_word
@@ -156,3 +157,17 @@ def test_reference_boxes_within_one_pixel_of_the_image(box, inside):
     else:
         with pytest.raises(ReferenceAnswerError, match="outside"):
             referring_reference(box, 100, 100)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        # a ship box with absurd numbers is a false positive next to the right ship: tp 1, fp 1, fn 0
+        ("A ship {<10><10><20><20>} and a ship {<-50000><0><10><10>}", [1, 1, 0]),
+        ("A ship {<-50000><0><10><10>}", [0, 1, 1]),
+    ],
+)
+def test_grounding_invalid_boxes_with_a_category_are_false_positives(answer, expected):
+    reference = {"objects": [["ship", [10.0, 10.0, 20.0, 20.0]]], "relations": []}
+    columns, _ = score_grounding(answer, "single", reference, 100, 100, DEFAULT)
+    assert columns["grounding_single"] == expected
