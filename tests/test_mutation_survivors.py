@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from sarchat_tasks.build.rules import BoxProblem, coco_box_to_pixels
 from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT
@@ -171,3 +172,11 @@ def test_grounding_invalid_boxes_with_a_category_are_false_positives(answer, exp
     reference = {"objects": [["ship", [10.0, 10.0, 20.0, 20.0]]], "relations": []}
     columns, _ = score_grounding(answer, "single", reference, 100, 100, DEFAULT)
     assert columns["grounding_single"] == expected
+
+
+@pytest.mark.parametrize("bbox", [[10, 10, 0, 5], [10, 10, 5, 0], [10, 10, -3, 5]])
+def test_coco_box_without_width_or_height_says_so(bbox):
+    # an empty COCO box is reported as such, not as a box that rounds to nothing
+    with pytest.raises(BoxProblem, match="has zero area") as raised:
+        coco_box_to_pixels(bbox, 100, 100)
+    assert raised.value.reason == "zero_area"
