@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from sarchat_tasks.build.rules import BoxProblem, coco_box_to_pixels
+from sarchat_tasks.build.rules import BoxProblem, aspect_ratio, coco_box_to_pixels
 from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT
@@ -180,3 +180,11 @@ def test_coco_box_without_width_or_height_says_so(bbox):
     with pytest.raises(BoxProblem, match="has zero area") as raised:
         coco_box_to_pixels(bbox, 100, 100)
     assert raised.value.reason == "zero_area"
+
+
+@pytest.mark.parametrize(
+    ("box", "ratio"),
+    [((10, 20, 40, 30), 3.0), ((0, 0, 10, 10), 1.0), ((5, 50, 15, 90), 0.25)],  # 30/10, 10/10, 10/40
+)
+def test_aspect_ratio_of_boxes_away_from_the_origin(box, ratio):
+    assert aspect_ratio(box) == ratio
