@@ -7,13 +7,13 @@ import dataclasses
 
 import pytest
 
-from sarchat_tasks.build.rules import BoxProblem, aspect_ratio, coco_box_to_pixels
+from sarchat_tasks.build.rules import BoxProblem, aspect_ratio, coco_box_to_pixels, description_object_kept
 from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
 from sarchat_tasks.utils.answers import _sentence_ends, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT
 from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
-from sarchat_tasks.utils.matching import match_boxes
-from sarchat_tasks.utils.vocabulary import find_attributes, is_negated, relation_word
+from sarchat_tasks.utils.matching import box_iou, match_boxes
+from sarchat_tasks.utils.vocabulary import box_area_ratio, find_attributes, is_negated, relation_word
 
 
 @pytest.mark.parametrize(
@@ -188,3 +188,39 @@ def test_coco_box_without_width_or_height_says_so(bbox):
 )
 def test_aspect_ratio_of_boxes_away_from_the_origin(box, ratio):
     assert aspect_ratio(box) == ratio
+
+
+def test_not_any_states_zero():
+    assert stated_count("There are not any ships.", "ship") == 0
+
+
+@pytest.mark.parametrize(
+    ("box", "iou"),
+    [
+        ([0.0, 0.0, 0.5, 0.5], 1.0),  # union 0.25 (under one pixel): still its own IoU 1
+        ([0.0, 0.0, 0.5, 0.25], 0.5),  # inside the first: 0.125 / 0.25
+    ],
+)
+def test_box_iou_of_sub_pixel_boxes(box, iou):
+    assert box_iou([[0.0, 0.0, 0.5, 0.5]], [box])[0, 0] == iou
+
+
+@pytest.mark.parametrize(
+    ("box", "ratio"),
+    [((10, 20, 30, 60), 0.08), ((0, 0, 100, 100), 1.0), ((50, 50, 40, 60), 0.0)],  # 20 * 40 / 100^2; empty: 0
+)
+def test_box_area_ratio(box, ratio):
+    assert box_area_ratio(box, 100, 100) == pytest.approx(ratio)
+
+
+@pytest.mark.parametrize(
+    ("box", "kept"),
+    [
+        ((90, 90, 95, 95), False),  # 25 px^2 under 1 % of 100 x 100 (100 px^2)
+        ((90, 90, 100, 100), True),  # 100 px^2: exactly 1 %
+        ((50, 50, 100, 54), False),  # 50 x 4: longer than 10:1
+        ((50, 50, 90, 54), True),  # 40 x 4: exactly 10:1
+    ],
+)
+def test_description_object_kept_away_from_the_origin(box, kept):
+    assert description_object_kept(box, False, 100, 100) is kept
