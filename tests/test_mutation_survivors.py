@@ -1,0 +1,226 @@
+"""Tests for the mutants ``python benchmarks/mutation_score.py`` found surviving (docs/TESTING.md),
+each with a hand-computed expectation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from sarchat_tasks.build.rules import BoxProblem, aspect_ratio, coco_box_to_pixels, description_object_kept
+from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
+from sarchat_tasks.utils.answers import _sentence_ends, stated_count
+from sarchat_tasks.utils.boxes import DEFAULT
+from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
+from sarchat_tasks.utils.matching import box_iou, match_boxes
+from sarchat_tasks.utils.vocabulary import box_area_ratio, find_attributes, is_negated, relation_word
+
+
+@pytest.mark.parametrize(
+    ("answer", "count"),
+    [
+        ("There are twenty-", 20),  # a dangling hyphen: twenty, not an out-of-range read after it
+        ("There are twenty-one ships.", 21),  # twenty + one
+        ("There are twenty one ships.", 21),
+        # "2 or no": "no" does not make a hedge; the ship statement "no ships" decides: 0
+        ("There are 2 or no ships.", 0),
+        ("There are 2 or 3 ships.", -1),  # a real hedge
+        # a total decides, not the sum of the sentence: 3, not 3 + 2 + 1 = 6
+        ("A total of 3 ships: 2 large ships and 1 small ship.", 3),
+        ("In all, a total of 3 ships and 2 ships docked.", 3),
+        # no total: the sum of the sentence's statements, 2 + 1
+        ("2 large ships and 1 small ship.", 3),
+    ],
+)
+def test_stated_count_edges(answer, count):
+    assert stated_count(answer, "ship") == count
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        # a run-on clause after a word ending in "a" or "z" (the ends of the letter range) ends the
+        # sentence at the space before the capital
+        ("A ship in the top area There is a tank", [22]),
+        ("A ship near the blitz There is a tank", [21]),
+        ("A ship In The Middle", []),  # Title Case is not a new clause
+        ("A ship. A tank", [6]),
+    ],
+)
+def test_sentence_ends(text, ends):
+    assert _sentence_ends(text) == ends
+
+
+@pytest.mark.parametrize(("width", "height"), [(0, 100), (100, 0), (-1, 100), (100, -1)])
+def test_qwen25_size_refuses_an_empty_side(width, height):
+    with pytest.raises(ValueError, match="must be positive"):
+        qwen25_resized_size(width, height)
+
+
+@pytest.mark.parametrize(
+    ("min_pixels", "max_pixels", "ok"),
+    [(0, 100, False), (1, 100, True), (100, 100, True), (101, 100, False)],
+)
+def test_frame_pixel_bounds(min_pixels, max_pixels, ok):
+    if ok:
+        assert Frame("qwen25", min_pixels, max_pixels).min_pixels == min_pixels
+    else:
+        with pytest.raises(ValueError, match="min_pixels"):
+            Frame("qwen25", min_pixels, max_pixels)
+
+
+def test_frame_is_immutable():
+    # frames are shared (IMAGE_FRAME, conventions) and compared by value: none may change after creation
+    frame = Frame("qwen25")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frame.kind = "image"
+    assert hash(frame) == hash(Frame("qwen25"))
+
+
+@pytest.mark.parametrize(
+    ("reference", "threshold", "tp"),
+    [
+        # thin references (under one pixel): predicted identically, IoU 1; an area floored at 1 pixel
+        # of height or width would make it 5 / 10 = 0.5
+        ([0.0, 0.0, 10.0, 0.5], 0.75, 1),
+        ([0.0, 0.0, 0.5, 10.0], 0.75, 1),
+    ],
+)
+def test_thin_reference_boxes_match_themselves(reference, threshold, tp):
+    assert match_boxes([reference], [reference], threshold).tp == tp
+
+
+def test_match_result_is_immutable():
+    result = match_boxes([[0, 0, 10, 10]], [[0, 0, 10, 10]], 0.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.tp = 0
+
+
+@pytest.mark.parametrize(
+    ("box_a", "box_b", "relation"),
+    [
+        # 1000 x 1000 image: near when the centres are closer than (1000 + 1000) / 8 = 250
+        ((0, 0, 1000, 10), (0, 0, 1000, 10), "near"),  # same box, distance 0 (wide: x and y must not mix)
+        ((0, 0, 10, 10), (0, 240, 10, 250), "near"),  # centres (5, 5), (5, 245): 240
+        ((0, 0, 10, 10), (0, 250, 10, 260), "far"),  # 250 is not closer than 250
+        ((0, 0, 10, 10), (150, 200, 160, 210), "far"),  # (5, 5), (155, 205): hypot(150, 200) = 250
+        ((0, 0, 10, 10), (140, 200, 150, 210), "near"),  # hypot(140, 200) = 244.1
+    ],
+)
+def test_relation_word(box_a, box_b, relation):
+    assert relation_word(box_a, box_b, 1000, 1000) == relation
+
+
+SCOPES = [(0, 5), (10, 15), (20, 25), (30, 35), (40, 45)]
+
+
+@pytest.mark.parametrize(
+    ("position", "negated"),
+    [(0, True), (4, True), (5, False), (12, True), (17, False), (20, True), (37, False), (42, True), (45, False)],
+)
+def test_is_negated_binary_search(position, negated):
+    # inside a scope [start, end) of the five: negated
+    assert is_negated(position, SCOPES) is negated
+
+
+def test_find_attributes_keeps_negated_mentions_unless_affirmed():
+    text = "There is no ship in the top left."
+    assert find_attributes(text)["category"] == {"ship"}
+    assert find_attributes(text, affirmed=True)["category"] == set()
+
+
+@pytest.mark.parametrize(
+    ("word", "count"),
+    [("ten", 10), ("eleven", 11), ("twelve", 12), ("thirteen", 13), ("fourteen", 14), ("fifteen", 15),
+     ("sixteen", 16), ("seventeen", 17), ("eighteen", 18), ("nineteen", 19), ("twenty", 20), ("thirty", 30),
+     ("forty", 40), ("fifty", 50), ("sixty", 60), ("seventy", 70), ("eighty", 80), ("ninety", 90),
+     ("ninety-nine", 99), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6),
+     ("seven", 7), ("eight", 8), ("nine", 9), ("zero", 0)],
+)  # fmt: skip
+def test_number_words(word, count):
+    assert stated_count(f"There are {word} ships.", "ship") == count
+
+
+@pytest.mark.parametrize(
+    ("box", "inside"),
+    [
+        # one pixel of slack around a 100 x 100 image
+        ("{<-1><-1><101><101>}", True),
+        ("{<-1.5><0><10><10>}", False),
+        ("{<0><-1.5><10><10>}", False),
+        ("{<0><0><101.5><10>}", False),
+        ("{<0><0><10><101.5>}", False),
+    ],
+)
+def test_reference_boxes_within_one_pixel_of_the_image(box, inside):
+    if inside:
+        assert referring_reference(box, 100, 100)["boxes"] == [[-1.0, -1.0, 101.0, 101.0]]
+    else:
+        with pytest.raises(ReferenceAnswerError, match="outside"):
+            referring_reference(box, 100, 100)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        # a ship box with absurd numbers is a false positive next to the right ship: tp 1, fp 1, fn 0
+        ("A ship {<10><10><20><20>} and a ship {<-50000><0><10><10>}", [1, 1, 0]),
+        ("A ship {<-50000><0><10><10>}", [0, 1, 1]),
+    ],
+)
+def test_grounding_invalid_boxes_with_a_category_are_false_positives(answer, expected):
+    reference = {"objects": [["ship", [10.0, 10.0, 20.0, 20.0]]], "relations": []}
+    columns, _ = score_grounding(answer, "single", reference, 100, 100, DEFAULT)
+    assert columns["grounding_single"] == expected
+
+
+@pytest.mark.parametrize("bbox", [[10, 10, 0, 5], [10, 10, 5, 0], [10, 10, -3, 5]])
+def test_coco_box_without_width_or_height_says_so(bbox):
+    # an empty COCO box is reported as such, not as a box that rounds to nothing
+    with pytest.raises(BoxProblem, match="has zero area") as raised:
+        coco_box_to_pixels(bbox, 100, 100)
+    assert raised.value.reason == "zero_area"
+
+
+@pytest.mark.parametrize(
+    ("box", "ratio"),
+    [((10, 20, 40, 30), 3.0), ((0, 0, 10, 10), 1.0), ((5, 50, 15, 90), 0.25)],  # 30/10, 10/10, 10/40
+)
+def test_aspect_ratio_of_boxes_away_from_the_origin(box, ratio):
+    assert aspect_ratio(box) == ratio
+
+
+def test_not_any_states_zero():
+    assert stated_count("There are not any ships.", "ship") == 0
+
+
+@pytest.mark.parametrize(
+    ("box", "iou"),
+    [
+        ([0.0, 0.0, 0.5, 0.5], 1.0),  # union 0.25 (under one pixel): still its own IoU 1
+        ([0.0, 0.0, 0.5, 0.25], 0.5),  # inside the first: 0.125 / 0.25
+    ],
+)
+def test_box_iou_of_sub_pixel_boxes(box, iou):
+    assert box_iou([[0.0, 0.0, 0.5, 0.5]], [box])[0, 0] == iou
+
+
+@pytest.mark.parametrize(
+    ("box", "ratio"),
+    [((10, 20, 30, 60), 0.08), ((0, 0, 100, 100), 1.0), ((50, 50, 40, 60), 0.0)],  # 20 * 40 / 100^2; empty: 0
+)
+def test_box_area_ratio(box, ratio):
+    assert box_area_ratio(box, 100, 100) == pytest.approx(ratio)
+
+
+@pytest.mark.parametrize(
+    ("box", "kept"),
+    [
+        ((90, 90, 95, 95), False),  # 25 px^2 under 1 % of 100 x 100 (100 px^2)
+        ((90, 90, 100, 100), True),  # 100 px^2: exactly 1 %
+        ((50, 50, 100, 54), False),  # 50 x 4: longer than 10:1
+        ((50, 50, 90, 54), True),  # 40 x 4: exactly 10:1
+    ],
+)
+def test_description_object_kept_away_from_the_origin(box, kept):
+    assert description_object_kept(box, False, 100, 100) is kept
