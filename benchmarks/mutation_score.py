@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -203,23 +204,28 @@ def mutants_of(path: Path) -> list[Mutant]:
     return out
 
 
-class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _MutantLoader(importlib.machinery.SourceFileLoader):
+    """The target module's own loader with the mutated code object in place of the compiled file:
+    importlib then runs it exactly as it runs any module's code."""
+
+    def __init__(self, name: str, path: Path, code):
+        super().__init__(name, str(path))
+        self.code = code
+
+    def get_code(self, fullname):
+        return self.code
+
+
+class _MutantFinder(importlib.abc.MetaPathFinder):
     """Serves the mutated code object for one module name; everything else imports as usual."""
 
     def __init__(self, name: str, path: Path, code):
-        self.name, self.path, self.code = name, path, code
+        self.name, self.loader = name, _MutantLoader(name, path, code)
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != self.name:
             return None
-        return importlib.util.spec_from_loader(fullname, self, origin=str(self.path))
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        module.__file__ = str(self.path)
-        exec(self.code, module.__dict__)
+        return importlib.util.spec_from_file_location(fullname, self.loader.path, loader=self.loader)
 
 
 def _start_child(target) -> int:

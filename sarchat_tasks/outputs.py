@@ -16,6 +16,7 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -101,3 +102,13 @@ def commit(staging: Path, out: Path, replace: list[str], token: str) -> None:
     marker.unlink()
     if replace:
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read in 1 MiB blocks: the proof that a finished shard's
+    logs are the ones it wrote, and the identity of an image whatever its name."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

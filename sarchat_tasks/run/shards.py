@@ -25,7 +25,6 @@ shards are of equal size whatever the mix of tasks. Layout under the run's ``--o
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ from sarchat_tasks.cli import progress
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.lite import LITE_SUFFIX
 from sarchat_tasks.metrics import aggregate_metrics
+from sarchat_tasks.outputs import file_sha256
 from sarchat_tasks.registry import LMMS_TASK_PREFIX
 from sarchat_tasks.run.launcher import Launch, LaunchError, failed_requests, launch, option
 from sarchat_tasks.task_folder import FunctionTag, bundled_sample, dump_task_yaml, read_task_yaml
@@ -83,14 +83,6 @@ def _atomic_json(path: Path, data: Any) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(partial, path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
@@ -295,7 +287,7 @@ def shard_complete(shard_dir: Path, plan: dict[str, Any], index: int) -> bool:
         done = json.loads(done_path.read_text(encoding="utf-8"))
         if done.get("slices") != {t: list(b) for t, b in shard_slices(plan, index).items()}:
             return False
-        return all(_sha256(shard_dir / rel) == digest for rel, digest in done["files"].items())
+        return all(file_sha256(shard_dir / rel) == digest for rel, digest in done["files"].items())
     except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
         return False
 
@@ -326,7 +318,7 @@ def run_shard(folder: Path, plan: dict[str, Any], shards_dir: Path, index: int, 
         except LaunchError as exc:
             raise ShardError(f"shard {index}/{plan['shards']}: {exc}") from exc
         prefix = result.results_path.name[: -len("_results.json")]
-        files[str(result.results_path.relative_to(shard_dir))] = _sha256(result.results_path)
+        files[str(result.results_path.relative_to(shard_dir))] = file_sha256(result.results_path)
         for task, (start, stop) in slices.items():
             log = result.results_path.parent / f"{prefix}_samples_{task}.jsonl"
             if not log.is_file():
@@ -334,7 +326,7 @@ def run_shard(folder: Path, plan: dict[str, Any], shards_dir: Path, index: int, 
             lines = _count_lines(log)
             if lines != stop - start:
                 raise ShardError(f"{log}: {lines} samples, expected {stop - start} (rows {start}..{stop - 1})")
-            files[str(log.relative_to(shard_dir))] = _sha256(log)
+            files[str(log.relative_to(shard_dir))] = file_sha256(log)
     shard_dir.mkdir(parents=True, exist_ok=True)
     done = {"shard": index, "of": plan["shards"], "slices": {t: list(b) for t, b in slices.items()}, "files": files}
     _atomic_json(shard_dir / DONE, done)

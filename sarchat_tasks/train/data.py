@@ -30,7 +30,6 @@ Rules (docs/FINETUNE.md argues them):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.outputs import file_sha256
 
 __all__ = ["FORMATS", "MANIFEST", "TrainDataError", "export_train_data", "register", "run"]
 
@@ -57,14 +57,6 @@ DEFAULT_VAL_FRACTION = 0.02
 
 class TrainDataError(SarchatError):
     """A build that cannot be turned into training data, or options that cannot be met."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _user_and_answer(record: dict[str, Any], where: str) -> tuple[str, str]:
@@ -183,7 +175,7 @@ def export_train_data(
             return path
         file = root / path
         try:
-            return _sha256(file)
+            return file_sha256(file)
         except OSError as exc:
             raise TrainDataError(
                 f"cannot read image {file} for the content check ({exc}); pass --sardet-root where the "
