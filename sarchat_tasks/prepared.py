@@ -39,6 +39,7 @@ ROW_COLUMNS: tuple[str, ...] = ("id", "task", "subset", "question", "answer", "i
 # image stops the run with the record's name instead of crashing a GPU job hours in; they read
 # the header and the last bytes only, never a pixel, each file version once per process.
 
+# One lock guards both per-process caches: checked image files and checked datasets.
 _LOCK = threading.Lock()
 
 
@@ -97,7 +98,6 @@ class PreparedSetError(SarchatError):
 
 
 _VALIDATED: set[tuple[str, str, int]] = set()
-_VALIDATED_LOCK = threading.Lock()
 
 
 class PreparedSet:
@@ -161,13 +161,13 @@ class PreparedSet:
         every image present and whole. Returns the dataset unchanged."""
         self.manifest  # noqa: B018 - raises on a missing or outdated manifest
         key = (str(self.root), dataset._fingerprint, len(dataset))
-        with _VALIDATED_LOCK:
+        with _LOCK:
             if key in _VALIDATED:
                 return dataset
         columns = dataset.select_columns(["id", "task", "image", "reference"]).to_dict()
         self.check_rows_are_mine(columns["id"], columns["task"][0] if columns["task"] else None)
         self.validate_rows(columns)
-        with _VALIDATED_LOCK:
+        with _LOCK:
             _VALIDATED.add(key)
         return dataset
 
