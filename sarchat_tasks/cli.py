@@ -46,17 +46,15 @@ def box_reading(profile: str, spec: str = "", frame: str = ""):
     """How ``sarchat score`` and ``rescore`` read boxes: a profile's conventions and frame
     (``--profile``; ``--frame min_pixels=..,max_pixels=..`` for a resized one), with the syntaxes
     ``--conventions`` names (``"list=unit,json=norm1000"``) changed."""
-    from sarchat_tasks.registry import PROFILES
+    from sarchat_tasks.registry import FRAME_KEYS, PROFILES
     from sarchat_tasks.utils.boxes import convention_pairs
 
     if profile not in PROFILES:
         raise SarchatError(f"--profile: unknown profile {profile!r}; known: {', '.join(PROFILES)} (sarchat profiles)")
     options = dict(part.split("=", 1) for part in frame.split(",") if "=" in part)
-    unknown = set(options) - {"min_pixels", "max_pixels", "force_simple"}
+    unknown = set(options) - set(FRAME_KEYS)
     if unknown:
-        raise SarchatError(
-            f"--frame: unknown option(s) {', '.join(sorted(unknown))}; known: min_pixels, max_pixels, force_simple"
-        )
+        raise SarchatError(f"--frame: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(FRAME_KEYS)}")
     try:
         conventions = PROFILES[profile].box_conventions(
             int(options["min_pixels"]) if "min_pixels" in options else None,

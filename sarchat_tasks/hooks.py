@@ -28,7 +28,7 @@ from lmms_eval.api.filter import Filter
 
 from sarchat_tasks.metrics import row_metrics, task_score
 from sarchat_tasks.prepared import PreparedSet
-from sarchat_tasks.registry import DEFAULT_PROFILE, PROFILES, profile_conventions
+from sarchat_tasks.registry import DEFAULT_PROFILE, FRAME_KEYS, PROFILES, profile_conventions
 from sarchat_tasks.scoring import count_of_samples, pooled_accuracy, share_of_samples
 from sarchat_tasks.task_folder import bundled_sample
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
@@ -55,7 +55,6 @@ process_docs = _SAMPLE.process_docs
 PROFILE_ENV = "SARCHAT_PROFILE"
 # "min_pixels=...,max_pixels=...,force_simple=1": the resized frame of the qwen25 profiles
 FRAME_ENV = "SARCHAT_FRAME"
-FRAME_KEYS = ("min_pixels", "max_pixels", "force_simple")
 _PROFILE_OF_TASK: dict[str, tuple[str, tuple]] = {}
 _PROFILE_LOCK = threading.Lock()
 

@@ -383,6 +383,10 @@ MODEL_PROFILES: dict[str, str] = {backend: p.name for p in PROFILES.values() for
 DEFAULT_PROFILE = "generic"
 
 
+# The options of a resized frame, as lmms-eval's qwen2_5_vl backend takes them in its model_args.
+FRAME_KEYS: tuple[str, ...] = ("min_pixels", "max_pixels", "force_simple")
+
+
 @functools.lru_cache(maxsize=64)
 def profile_conventions(
     name: str, min_pixels: Any = None, max_pixels: Any = None, force_simple: Any = None

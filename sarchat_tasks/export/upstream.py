@@ -41,7 +41,7 @@ from sarchat_tasks.task_folder import GENERATED_HEADER, REGISTRY_YAML, packaged_
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # sarchat_tasks/
 # Source modules of utils.py, in dependency order, and the top-level names each contributes
 # (None: all of them).
-HOOK_FUNCTIONS = ("PROFILE_ENV", "FRAME_ENV", "FRAME_KEYS", "_PROFILE_OF_TASK", "_PROFILE_LOCK", "_frame_options",
+HOOK_FUNCTIONS = ("PROFILE_ENV", "FRAME_ENV", "_PROFILE_OF_TASK", "_PROFILE_LOCK", "_frame_options",
                   "selected_profile", "doc_to_text", "doc_to_target", "process_results", "BoxConventionFilter")  # fmt: skip
 HOOKS_PREFIX = "sarchat_tasks.hooks."
 TEMPLATE = "_default_template_yaml"

@@ -66,8 +66,8 @@ def register_command(name: str, parser: argparse.ArgumentParser) -> None:
 def profile_environment(profile: str | None, extra: list[str]) -> dict[str, str]:
     """The variables the hooks read: ``SARCHAT_PROFILE`` for ``--profile``, and ``SARCHAT_FRAME``
     from ``--model_args``' min_pixels, max_pixels and force_simple (the frame Qwen2.5-VL answers in)."""
-    from sarchat_tasks.hooks import FRAME_ENV, FRAME_KEYS, PROFILE_ENV
-    from sarchat_tasks.registry import PROFILES
+    from sarchat_tasks.hooks import FRAME_ENV, PROFILE_ENV
+    from sarchat_tasks.registry import FRAME_KEYS, PROFILES
 
     env = {}
     if profile is not None:
