@@ -81,8 +81,7 @@ def floor_scan(texts: list[str]) -> int:
 def vocabulary_scan(texts: list[str]) -> int:
     """A second, harder floor: one scan of every response with one of the scorer's own patterns
     (the identification attributes: cells, sizes, shapes, categories in one alternation)."""
-    pattern = vocabulary._ATTRIBUTES_RE_LOWER
-    return sum(len(pattern.findall(text.lower())) for text in texts)
+    return sum(len(vocabulary.scan(vocabulary._ATTRIBUTES_SCAN, text)) for text in texts)
 
 
 def load_refcoco_grounding():

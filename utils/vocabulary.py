@@ -78,14 +78,14 @@ def fold(word: str) -> str:
 
 
 def lowercase_twin(pattern: re.Pattern) -> re.Pattern:
-    """The same pattern without IGNORECASE and without its leading ``\\b``, for ``scan``.
+    """The same pattern without IGNORECASE and without its leading ``\\b``.
 
     CPython's ``re`` matches case-insensitively several times slower than case-sensitively, and
     these scans are the scorer's hot path. On ASCII text (``str.lower`` keeps every offset) with a
     pattern whose literals are all lower case, scanning ``text.lower()`` with the twin finds exactly
     the same spans as scanning ``text`` with the original; other text keeps the original pattern.
-    A leading word boundary stops ``re`` from skipping ahead to the characters a match can start
-    with, so the twin leaves it out and ``scan`` checks it instead.
+    The caller restores the word boundary in the form that suits it (``word_pattern``, and the box
+    scan's check of the character before a match).
     """
     source = pattern.pattern
     if source.startswith("\\b"):
@@ -93,34 +93,60 @@ def lowercase_twin(pattern: re.Pattern) -> re.Pattern:
     return re.compile(source, pattern.flags & ~re.IGNORECASE)
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
+class WordPattern(NamedTuple):
+    """A vocabulary pattern (case-insensitive, opening with ``\\b``) and its fast ASCII form."""
+
+    pattern: re.Pattern
+    fast: re.Pattern
 
 
-def scan(pattern: re.Pattern, twin: re.Pattern, text: str) -> list[re.Match]:
-    """The matches of ``pattern.finditer(text)``, through the lower-case twin when ``text`` is
-    ASCII. Every vocabulary match starts with a word character, so the leading ``\\b`` holds
-    exactly when the character before the match is not one; a candidate where it fails is
-    skipped and the search resumes one character later, which finds the same leftmost matches."""
-    if not text.isascii():
-        return list(pattern.finditer(text))
-    lower = text.lower()
+def word_pattern(pattern: re.Pattern, first_words) -> WordPattern:
+    """``pattern`` ready for ``scan``; ``first_words`` must hold every run of word characters a
+    match can start with ("isn" for "isn't", "midsized").
+
+    The fast form is the lower-case twin behind two guards: no word character before (the
+    ``\\b``), and a first word as a whole run after, written as a trie. CPython's ``re`` tries an
+    alternation branch by branch at every position; the guards fail within a step or two in the
+    middle of a word and at any word that starts no phrase, so the full alternation runs only
+    where a phrase can start. The guards only restate what a match implies, so the matches are
+    the same (tests/test_properties.py checks it against the original pattern).
+    """
     if not pattern.pattern.startswith("\\b"):
-        return list(twin.finditer(lower))
-    found = []
-    position = 0
-    search = twin.search
-    while (m := search(lower, position)) is not None:
-        start = m.start()
-        if start and _is_word_char(lower[start - 1]):
-            position = start + 1
-            continue
-        found.append(m)
-        position = m.end() if m.end() > start else start + 1
-    return found
+        raise ValueError(f"a vocabulary pattern must open with a word boundary: {pattern.pattern[:40]!r}")
+    twin = lowercase_twin(pattern).pattern
+    fast = re.compile(r"(?<!\w)(?=" + _trie(first_words) + r"(?!\w))(?:" + twin + ")", pattern.flags & ~re.IGNORECASE)
+    return WordPattern(pattern, fast)
 
 
-_CATEGORY_RE_LOWER = lowercase_twin(_CATEGORY_RE)
+def _trie(words) -> str:
+    """An alternation of ``words`` (lower-case letters) as a trie: ``car|cars|tank`` ->
+    ``(?:car(?:s)?|tank)``, one branch per distinct next letter."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(letter) + emit(child) for letter, child in sorted(node.items()) if letter]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+def scan(vocabulary_pattern: WordPattern, text: str) -> list[re.Match]:
+    """The matches of ``pattern.finditer(text)``: through the fast form on ASCII text (on which
+    ``str.lower`` keeps every offset), through the pattern itself on other text."""
+    if text.isascii():
+        return list(vocabulary_pattern.fast.finditer(text.lower()))
+    return list(vocabulary_pattern.pattern.finditer(text))
+
+
+_CATEGORY_SCAN = word_pattern(_CATEGORY_RE, _WORD_TO_CATEGORY)
 
 
 class Mention(NamedTuple):
@@ -205,7 +231,7 @@ def category_of(word: str) -> str | None:
 
 def find_categories(text: str) -> list[Mention]:
     """Every category word in the text, in order, folded to its canonical name."""
-    return [Mention(_category_value(m), m.start(), m.end()) for m in scan(_CATEGORY_RE, _CATEGORY_RE_LOWER, text)]
+    return [Mention(_category_value(m), m.start(), m.end()) for m in scan(_CATEGORY_SCAN, text)]
 
 
 def _category_value(m: re.Match) -> str:
@@ -230,7 +256,8 @@ _CELL_RE = re.compile(
     + r")\b",
     re.IGNORECASE,
 )  # fmt: skip
-_CELL_RE_LOWER = lowercase_twin(_CELL_RE)
+_CELL_FIRST_WORDS = (*_ROW_WORDS, "left", "right", "in", "at")
+_CELL_SCAN = word_pattern(_CELL_RE, _CELL_FIRST_WORDS)
 
 
 def find_cells(text: str) -> list[Mention]:
@@ -242,7 +269,7 @@ def find_cells(text: str) -> list[Mention]:
     image``, ``in the center`` / ``at the middle`` (not followed by a column word) = middle center;
     ``top part``, ``bottom of the image`` = top / bottom center.
     """
-    return [Mention(_cell_value(m), m.start(), m.end()) for m in scan(_CELL_RE, _CELL_RE_LOWER, text)]
+    return [Mention(_cell_value(m), m.start(), m.end()) for m in scan(_CELL_SCAN, text)]
 
 
 def _cell_value(m: re.Match) -> str:
@@ -259,15 +286,17 @@ _SIZE_RE = re.compile(
     r"\b(?P<very>very[\s-]+)?(?P<size>small|large|medium|tiny|huge|mid)(?:[\s-]*sized)?\b",
     re.IGNORECASE,
 )
-_SIZE_RE_LOWER = lowercase_twin(_SIZE_RE)
 _SIZE_CANONICAL = {"small": "small", "large": "large", "medium": "medium", "mid": "medium", "tiny": "very small",
                    "huge": "very large"}  # fmt: skip
+# "very", a size word, or one run with "sized" ("midsized")
+_SIZE_FIRST_WORDS = ("very", *_SIZE_CANONICAL, *(word + "sized" for word in _SIZE_CANONICAL))
+_SIZE_SCAN = word_pattern(_SIZE_RE, _SIZE_FIRST_WORDS)
 
 
 def find_sizes(text: str) -> list[Mention]:
     """Every size word in the text: very small, small, medium (mid-sized), large, very large
     (tiny = very small, huge = very large)."""
-    return [Mention(v, m.start(), m.end()) for m in scan(_SIZE_RE, _SIZE_RE_LOWER, text) if (v := _size_value(m))]
+    return [Mention(v, m.start(), m.end()) for m in scan(_SIZE_SCAN, text) if (v := _size_value(m))]
 
 
 def _size_value(m: re.Match) -> str | None:
@@ -283,12 +312,13 @@ def _size_value(m: re.Match) -> str | None:
 _SHAPE_RE = re.compile(
     r"\b(?:(?:approximately|roughly|nearly|almost)[\s-]+)?(?P<shape>wide|square|tall|elongated)\b", re.IGNORECASE
 )
-_SHAPE_RE_LOWER = lowercase_twin(_SHAPE_RE)
+_SHAPE_FIRST_WORDS = ("approximately", "roughly", "nearly", "almost", "wide", "square", "tall", "elongated")
+_SHAPE_SCAN = word_pattern(_SHAPE_RE, _SHAPE_FIRST_WORDS)
 
 
 def find_shapes(text: str) -> list[Mention]:
     """Every shape word: wide, (approximately) square, tall."""
-    return [Mention(v, m.start(), m.end()) for m in scan(_SHAPE_RE, _SHAPE_RE_LOWER, text) if (v := _shape_value(m))]
+    return [Mention(v, m.start(), m.end()) for m in scan(_SHAPE_SCAN, text) if (v := _shape_value(m))]
 
 
 def _shape_value(m: re.Match) -> str | None:
@@ -299,9 +329,13 @@ def _shape_value(m: re.Match) -> str | None:
 # Negation. A negator removes the mentions in its scope: the next NEGATION_SCOPE_WORDS words on the
 # same line, up to a punctuation mark, a number or "but" ("This is not a ship, it is a harbor":
 # ship is negated, harbor is not; "I see 2 ships but no tanks": tanks is negated).
-_NEGATOR = (r"(?:not|no|never|none|nor|neither|without|cannot|"
-            r"(?:is|are|was|were|do|does|did|ca|could|would|should|wo|has|have|had)n['\u2019]t)")  # fmt: skip
+_NEGATOR_WORDS = ("not", "no", "never", "none", "nor", "neither", "without", "cannot")
+_NEGATED_VERBS = ("is", "are", "was", "were", "do", "does", "did", "ca", "could", "would", "should", "wo", "has", "have",
+                  "had")  # fmt: skip
+_NEGATOR = "(?:" + "|".join(_NEGATOR_WORDS) + "|(?:" + "|".join(_NEGATED_VERBS) + ")n['\u2019]t)"
 _NEGATOR_RE = re.compile(r"\b" + _NEGATOR + r"\b", re.IGNORECASE)
+# "isn't" starts with the run "isn"
+_NEGATOR_SCAN = word_pattern(_NEGATOR_RE, (*_NEGATOR_WORDS, *(verb + "n" for verb in _NEGATED_VERBS)))
 NEGATION_SCOPE_WORDS = 4
 _SCOPE_WORD_RE = re.compile(r"[ \t]+([^\W\d_]+(?:['\u2019-][^\W\d_]+)*)")
 
@@ -339,10 +373,8 @@ def is_negated(position: int, scopes: list[tuple[int, int]]) -> bool:
 
 def find_negators(text: str) -> list[Mention]:
     """Every negator: not, no, never, none, nor, neither, without, cannot and the ``n't`` forms."""
-    return [Mention("not", m.start(), m.end()) for m in scan(_NEGATOR_RE, _NEGATOR_RE_LOWER, text)]
+    return [Mention("not", m.start(), m.end()) for m in scan(_NEGATOR_SCAN, text)]
 
-
-_NEGATOR_RE_LOWER = lowercase_twin(_NEGATOR_RE)
 
 
 def may_negate(text: str) -> bool:
@@ -381,7 +413,8 @@ _ATTRIBUTES_RE = re.compile(
     r"\b(?:" + "|".join(f"(?P<_{name}>{pattern.pattern[2:]})" for name, pattern, _ in _ATTRIBUTE_FAMILIES) + ")",
     re.IGNORECASE,
 )
-_ATTRIBUTES_RE_LOWER = lowercase_twin(_ATTRIBUTES_RE)
+_ATTRIBUTES_SCAN = word_pattern(_ATTRIBUTES_RE, (*_CELL_FIRST_WORDS, *_SIZE_FIRST_WORDS, *_SHAPE_FIRST_WORDS,
+                                                   *_WORD_TO_CATEGORY))  # fmt: skip
 _ATTRIBUTE_VALUE = {f"_{name}": (name, value) for name, _, value in _ATTRIBUTE_FAMILIES}
 
 
@@ -391,7 +424,7 @@ def find_attributes(text: str, *, affirmed: bool = False) -> dict[str, set[str]]
     ``affirmed``, less the mentions a negator negates)."""
     found: dict[str, set[str]] = {name: set() for name, _, _ in _ATTRIBUTE_FAMILIES}
     scopes = negation_of(text) if affirmed else []
-    for m in scan(_ATTRIBUTES_RE, _ATTRIBUTES_RE_LOWER, text):
+    for m in scan(_ATTRIBUTES_SCAN, text):
         name, value_of = _ATTRIBUTE_VALUE[m.lastgroup]
         value = value_of(m)
         if value is not None and not (scopes and is_negated(m.start(), scopes)):
@@ -407,7 +440,7 @@ _RELATION_RE = re.compile(
     r"(?P<b>" + _CATEGORY_ALTERNATION + r")\b",
     re.IGNORECASE,
 )
-_RELATION_RE_LOWER = lowercase_twin(_RELATION_RE)
+_RELATION_SCAN = word_pattern(_RELATION_RE, _WORD_TO_CATEGORY)
 
 
 class Relation(NamedTuple):
@@ -424,7 +457,7 @@ def find_relations(text: str) -> list[Relation]:
     (every pair of objects is near or far by the builder's rule), so a negated relation states the
     other one: ``is not near`` = far, ``isn't far from`` = near."""
     found = []
-    for m in scan(_RELATION_RE, _RELATION_RE_LOWER, text):
+    for m in scan(_RELATION_SCAN, text):
         a = _WORD_TO_CATEGORY[fold(m.group("a"))]
         b = _WORD_TO_CATEGORY[fold(m.group("b"))]
         rel = fold(m.group("rel"))
