@@ -23,12 +23,13 @@ from sarchat_tasks.utils.vocabulary import CATEGORIES
 # None, which the aggregations skip) and counts in failed_requests instead.
 FAILED_MARKER = "[LMMS_EVAL_REQUEST_FAILED"
 FAILED_REQUESTS = "failed_requests"
+_CATEGORY_METRICS = tuple(f"category_{name}" for name in CATEGORIES)
 # The metrics every task reports besides its columns, with their aggregation and direction.
 EXTRA_METRICS: tuple[tuple[str, str, bool], ...] = (
     ("avg_score", "task_score", True),
     ("parse_failure_rate", "share_of_samples", False),
     (FAILED_REQUESTS, "count_of_samples", False),
-    *((f"category_{name}", "task_score", True) for name in CATEGORIES),
+    *((name, "task_score", True) for name in _CATEGORY_METRICS),
 )
 _AGGREGATION_NAMES = {SHARE: "share_of_samples", POOLED: "pooled_accuracy"}
 
@@ -58,7 +59,7 @@ def score_sample(
         scored, failure = spec.score(text, subset, reference, width, height, conventions)
     except Exception:  # model output is untrusted: fall back to scoring an empty answer
         scored, failure = spec.score("", subset, reference, width, height, conventions)
-    columns = dict.fromkeys((c.name for c in spec.columns), None)
+    columns = dict.fromkeys(spec.column_names)
     columns.update(scored)
     return columns, failure
 
@@ -86,7 +87,7 @@ def task_score(records: Iterable[Mapping[str, Any] | None]) -> float | None:
 
 def table_record(task: str, columns: Mapping[str, Any]) -> dict[str, Any]:
     """The Table 3 columns of one sample (the record task_score aggregates)."""
-    return {c.name: columns[c.name] for c in TASKS[task].table_columns}
+    return {name: columns[name] for name in TASKS[task].table_column_names}
 
 
 def sample_metrics(
@@ -107,8 +108,9 @@ def sample_metrics(
     record = table_record(task, columns)
     out["avg_score"] = record
     out["parse_failure_rate"] = int(parse_failure)
-    for name in CATEGORIES:
-        out[f"category_{name}"] = record if category == name else None
+    out.update(dict.fromkeys(_CATEGORY_METRICS))
+    if category in CATEGORIES:
+        out["category_" + category] = record
     return out
 
 

@@ -90,10 +90,18 @@ class TaskSpec:
         """The lmms-eval task name (``sarchat_counting``)."""
         return LMMS_TASK_PREFIX + self.name
 
-    @property
+    @functools.cached_property
     def table_columns(self) -> tuple[Column, ...]:
         """The task's Table 3 columns, in the paper's order."""
         return tuple(c for c in self.columns if c.in_table)
+
+    @functools.cached_property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @functools.cached_property
+    def table_column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table_columns)
 
 
 def _multi_if_several(key: str) -> Callable[[Reference], str]:

@@ -50,6 +50,13 @@ _NEGATORS = frozenset({"not", "no", "never", "cannot", "without"})
 _NUMBER_OF_REACH = 12  # tokens from "number of" to its count: "The number of ships visible in ... is 2"
 
 
+# The words ``_number_at`` reads a number from (besides digits), and every token that ends a
+# sentence or can open a count statement.
+_NUMBER_STARTS = frozenset(NUMBER_WORDS) - {"a", "an", "single"} | frozenset(TENS_WORDS) | {"not", "any"}
+_STATEMENT_TOKENS = (_SENTENCE_END | _NUMBER_STARTS | frozenset(_WORD_TO_CATEGORY)
+                     | {"there", "there's", "number", "count", "total", "answer"})  # fmt: skip
+
+
 class _Statement(NamedTuple):
     category: str | None  # None: instances, objects, targets, items, or "there are N"
     value: int
@@ -127,12 +134,14 @@ def _count_statements(text: str) -> list[_Statement]:
     sentence = 0
     n = len(tokens)
     i = 0
-    while i < n:
+    # Only the tokens below can end a sentence or open a statement; the rest are stepped over in C.
+    for k in [k for k, token in enumerate(tokens) if token in _STATEMENT_TOKENS or token.isdigit()]:
+        if k < i:
+            continue  # inside the statement read last
+        i = k
         token = tokens[i]
-        if not token[0].isalnum():
-            if token in _SENTENCE_END:
-                sentence += 1
-            i += 1
+        if token in _SENTENCE_END:
+            sentence += 1
             continue
         # "there is a ship", "there are a total of 2 ships", "there are 4 instances", "there are none"
         if token == "there's" or (token == "there" and i + 1 < n and tokens[i + 1] in ("is", "are", "was", "were")):
@@ -188,8 +197,6 @@ def _count_statements(text: str) -> list[_Statement]:
                 i = noun[2]
                 continue
             i = number[1]
-            continue
-        i += 1
     if not statements:
         bare = _bare_number(tokens)
         if bare is not None:

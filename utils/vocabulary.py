@@ -425,11 +425,24 @@ def find_attributes(text: str, *, affirmed: bool = False) -> dict[str, set[str]]
     found: dict[str, set[str]] = {name: set() for name, _, _ in _ATTRIBUTE_FAMILIES}
     scopes = negation_of(text) if affirmed else []
     for m in scan(_ATTRIBUTES_SCAN, text):
-        name, value_of = _ATTRIBUTE_VALUE[m.lastgroup]
-        value = value_of(m)
+        key = (m.lastgroup, m.group())
+        known = _ATTRIBUTE_MEMO.get(key)
+        if known is None:
+            name, value_of = _ATTRIBUTE_VALUE[m.lastgroup]
+            known = (name, value_of(m))
+            if len(_ATTRIBUTE_MEMO) < _ATTRIBUTE_MEMO_SIZE:
+                _ATTRIBUTE_MEMO[key] = known
+        name, value = known
         if value is not None and not (scopes and is_negated(m.start(), scopes)):
             found[name].add(value)
     return found
+
+
+# A phrase's value depends only on its family and its text (within a family only the last branch,
+# "in the center", looks ahead, and a phrase that branch matches no other branch can), and the
+# vocabulary is closed: a few hundred phrases recur in every answer, so their values are kept.
+_ATTRIBUTE_MEMO: dict[tuple[str, str], tuple[str, str | None]] = {}
+_ATTRIBUTE_MEMO_SIZE = 4096
 
 
 _CATEGORY_ALTERNATION = "|".join(sorted(_WORD_TO_CATEGORY, key=len, reverse=True))
