@@ -21,7 +21,6 @@ module only adapts it to lmms-eval's calling conventions:
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 from lmms_eval.api.filter import Filter
@@ -55,8 +54,9 @@ process_docs = _SAMPLE.process_docs
 PROFILE_ENV = "SARCHAT_PROFILE"
 # "min_pixels=...,max_pixels=...,force_simple=1": the resized frame of the qwen25 profiles
 FRAME_ENV = "SARCHAT_FRAME"
+# task -> (profile, frame options), written by doc_to_text and read by process_results; one dict
+# assignment or lookup each, which are atomic, so threads need no lock.
 _PROFILE_OF_TASK: dict[str, tuple[str, tuple]] = {}
-_PROFILE_LOCK = threading.Lock()
 
 
 def _frame_options(kwargs: dict[str, Any]) -> tuple:
@@ -81,8 +81,7 @@ def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] |
     ``pre_prompt`` and ``post_prompt`` from ``lmms_eval_specific_kwargs``."""
     kwargs = lmms_eval_specific_kwargs or {}
     name, options = selected_profile(kwargs)
-    with _PROFILE_LOCK:
-        _PROFILE_OF_TASK[doc["task"]] = (name, options)
+    _PROFILE_OF_TASK[doc["task"]] = (name, options)
     instruction = PROFILES[name].instruction(doc["task"], doc["width"], doc["height"])
     question = f"{doc['question']} {instruction}" if instruction else doc["question"]
     return f"{kwargs.get('pre_prompt', '')}{question}{kwargs.get('post_prompt', '')}"
@@ -101,8 +100,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     if os.environ.get(PROFILE_ENV) in PROFILES:
         name, options = os.environ[PROFILE_ENV], _frame_options({})
     else:
-        with _PROFILE_LOCK:
-            name, options = _PROFILE_OF_TASK.get(doc["task"], (DEFAULT_PROFILE, (None, None, None)))
+        name, options = _PROFILE_OF_TASK.get(doc["task"], (DEFAULT_PROFILE, (None, None, None)))
     return row_metrics(doc, results[0] if results else "", profile_conventions(name, *options))
 
 

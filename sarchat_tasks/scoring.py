@@ -200,7 +200,12 @@ def score_grounding(text, subset, ref, width, height, conventions):
 
 def score_identification(text, subset, ref, width, height, conventions):
     stated = stated_attributes(text)
-    correct = all(stated[a] == {ref[a]} for a in ATTRIBUTES if ref.get(a) is not None)
+    correct = True
+    for attribute in ATTRIBUTES:  # each attribute the reference states, stated alone
+        expected = ref.get(attribute)
+        if expected is not None and (len(stated[attribute]) != 1 or expected not in stated[attribute]):
+            correct = False
+            break
     columns: dict[str, Any] = {}
     if subset in SUBSETS:
         columns[f"identification_{subset}"] = int(correct)
