@@ -376,7 +376,6 @@ def find_negators(text: str) -> list[Mention]:
     return [Mention("not", m.start(), m.end()) for m in scan(_NEGATOR_SCAN, text)]
 
 
-
 def may_negate(text: str) -> bool:
     """False when the text holds no negator for certain (a substring test, much cheaper than a
     scan): every negator contains "no", "never", "neither", "without" or "n't"."""
