@@ -106,18 +106,25 @@ _SMALL = 64
 
 def _small_iou(pred: list[list[float]], ref: list[list[float]]) -> list[list[float]]:
     """``box_iou`` for a few boxes, as rows of a list, with the same float operations in the same
-    order."""
+    order (``min``/``max`` written as comparisons, which return the same operand)."""
+    references = [(x1, y1, x2, y2, _area(x1, y1, x2, y2)) for x1, y1, x2, y2 in ref]
     rows = []
-    for a in pred:
-        area_a = max(a[2] - a[0], 0.0) * max(a[3] - a[1], 0.0)
+    for ax1, ay1, ax2, ay2 in pred:
+        area_a = _area(ax1, ay1, ax2, ay2)
         row = []
-        for b in ref:
-            area_b = max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
-            inter = max(min(a[2], b[2]) - max(a[0], b[0]), 0.0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
+        for bx1, by1, bx2, by2, area_b in references:
+            w = (bx2 if bx2 < ax2 else ax2) - (bx1 if bx1 > ax1 else ax1)
+            h = (by2 if by2 < ay2 else ay2) - (by1 if by1 > ay1 else ay1)
+            inter = (0.0 if 0.0 > w else w) * (0.0 if 0.0 > h else h)
             union = area_a + area_b - inter
             row.append(inter / union if union > 0 else 0.0)
         rows.append(row)
     return rows
+
+
+def _area(x1: float, y1: float, x2: float, y2: float) -> float:
+    w, h = x2 - x1, y2 - y1
+    return (0.0 if 0.0 > w else w) * (0.0 if 0.0 > h else h)
 
 
 def _match_small(iou_rows: list[list[float]], threshold: float, n_invalid: int) -> MatchResult:
