@@ -97,7 +97,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     category's ``category_<name>``, whether nothing in it could be read, and whether the request
     failed (``metrics.row_metrics``: lmms-eval's failure marker is never scored); boxes are read
     in the profile ``doc_to_text`` recorded for the task (``generic`` if none was)."""
-    if os.environ.get(PROFILE_ENV) in PROFILES:
+    if PROFILE_ENV in os.environ and os.environ[PROFILE_ENV] in PROFILES:
         name, options = os.environ[PROFILE_ENV], _frame_options({})
     else:
         name, options = _PROFILE_OF_TASK.get(doc["task"], (DEFAULT_PROFILE, (None, None, None)))

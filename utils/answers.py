@@ -43,9 +43,11 @@ _NOT_MODIFIERS = frozenset({"of", "the", "in", "on", "at", "and", "or", "but", "
 _QUALIFIERS = frozenset({"only", "exactly", "about", "approximately", "around", "roughly", "nearly", "precisely"})
 _HEDGE_LINKS = frozenset({"or", "to", "-", "\u2013", "\u2014"})
 _COPULAS = frozenset({"is", "are", "was", "were", ":", "=", "equals"})
-_AFTER_LABELLED_COUNT = frozenset({".", ",", ";", "!", "?", "\n", ")", "*", "and"})
+_AFTER_LABELLED_COUNT = frozenset({".", ",", ";", "!", "?", "\n", ")", "and"})
 _MAX_MODIFIERS = 2
-_MARKUP = frozenset({"*", "`", "#", "_"})  # markdown emphasis is not part of the sentence: "There are **2** ships"
+# Markdown emphasis is not part of the sentence ("There are **2** ships"): it reads as a space, which
+# no token contains, so the tokens are those of the text without it.
+_MARKUP_TO_SPACE = str.maketrans(dict.fromkeys("*`#_", " "))
 _NEGATORS = frozenset({"not", "no", "never", "cannot", "without"})
 _NUMBER_OF_REACH = 12  # tokens from "number of" to its count: "The number of ships visible in ... is 2"
 
@@ -129,7 +131,7 @@ def _counted_noun(tokens: list[str], j: int) -> tuple[str | None, bool, int] | N
 
 
 def _count_statements(text: str) -> list[_Statement]:
-    tokens = [t for t in _TOKEN_RE.findall(fold(text)) if t not in _MARKUP]
+    tokens = _TOKEN_RE.findall(fold(text).translate(_MARKUP_TO_SPACE))
     statements: list[_Statement] = []
     sentence = 0
     n = len(tokens)
@@ -180,8 +182,6 @@ def _count_statements(text: str) -> list[_Statement]:
             and (tokens[i + 1] in (":", "=", "is"))
         ):
             j = i + 2
-            while j < n and tokens[j] in ("*", "`"):  # markdown: "**Answer:** 3"
-                j += 1
             number = _number_or_hedge(tokens, j)
             if number is not None and (number[1] == n or tokens[number[1]] in _AFTER_LABELLED_COUNT):
                 statements.append(_Statement(_WORD_TO_CATEGORY.get(token), number[0], True, sentence))

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .frames import IMAGE_FRAME, Frame
 from .vocabulary import lowercase_twin
@@ -120,8 +120,7 @@ def _coordinate_groups() -> None:
 _coordinate_groups()
 
 
-@dataclass(frozen=True)
-class ParsedBox:
+class ParsedBox(NamedTuple):
     """One box found in a text. ``coords`` is ``(x1, y1, x2, y2)`` in image pixels, or None when
     the box was written but its numbers are unusable (it then counts as a prediction that matches
     nothing)."""
@@ -266,7 +265,7 @@ def parse_boxes(
                 coords = _to_pixels(numbers, conv[syntax], width, height, geometry)
                 found.append(ParsedBox(coords, m.start(), m.end(), syntax))
             continue
-        numbers = [_number(v) for v in (m.group(g) for g in _GROUPS[syntax]) if v is not None]
+        numbers = [_number(v) for v in m.group(*_GROUPS[syntax]) if v is not None]
         found.append(ParsedBox(_to_pixels(numbers, conv[syntax], width, height, geometry), m.start(), m.end(), syntax))
     return found
 

@@ -421,7 +421,7 @@ def find_attributes(text: str, *, affirmed: bool = False) -> dict[str, set[str]]
     """The distinct cells, sizes, shapes and categories the text states, in one scan; the same
     sets as ``find_cells``, ``find_sizes``, ``find_shapes`` and ``find_categories`` (with
     ``affirmed``, less the mentions a negator negates)."""
-    found: dict[str, set[str]] = {name: set() for name, _, _ in _ATTRIBUTE_FAMILIES}
+    found: dict[str, set[str]] = {"cell": set(), "size": set(), "shape": set(), "category": set()}
     scopes = negation_of(text) if affirmed else []
     for m in scan(_ATTRIBUTES_SCAN, text):
         key = (m.lastgroup, m.group())
