@@ -94,33 +94,46 @@ def lowercase_twin(pattern: re.Pattern) -> re.Pattern:
 
 
 class WordPattern(NamedTuple):
-    """A vocabulary pattern (case-insensitive, opening with ``\\b``) and its fast ASCII form."""
+    """A vocabulary pattern (case-insensitive, opening with ``\\b``) and its fast ASCII forms."""
 
     pattern: re.Pattern
-    fast: re.Pattern
+    fast: re.Pattern  # the whole pattern behind the guards, for ``finditer``
+    twin: re.Pattern  # the lower-case pattern without its ``\\b``, tried where ``finder`` finds a first word
+    finder: re.Pattern | None  # first words at word starts, for rare first words; None for common ones
 
 
-def word_pattern(pattern: re.Pattern, first_words) -> WordPattern:
+def word_pattern(pattern: re.Pattern, first_words, *, rare: bool = False) -> WordPattern:
     """``pattern`` ready for ``scan``; ``first_words`` must hold every run of word characters a
     match can start with ("isn" for "isn't", "midsized").
 
-    The fast form is the lower-case twin behind two guards: no word character before (the
-    ``\\b``), and a first word as a whole run after, written as a trie. CPython's ``re`` tries an
-    alternation branch by branch at every position; the guards fail within a step or two in the
-    middle of a word and at any word that starts no phrase, so the full alternation runs only
-    where a phrase can start. The guards only restate what a match implies, so the matches are
-    the same (tests/test_properties.py checks it against the original pattern).
+    CPython's ``re`` tries an alternation branch by branch at every position, and a pattern that
+    opens with a look-around gets no quick skip to the characters a match can start with. Two
+    fast forms avoid that, both on lower-case text:
+
+    * ``fast``: the lower-case twin behind two guards, no word character before (the ``\\b``)
+      and a first word as a whole run after, written as a trie. The guards fail within a step or
+      two in the middle of a word and at any word that starts no phrase, so the alternation runs
+      only where a phrase can start. For words that are common in answers (cells, sizes).
+    * ``finder``: only the first words, as a trie whose first letters ``re`` skips to directly,
+      each checking the word start behind it; the twin is then matched where a first word stands.
+      Fastest when such words are rare (categories, negators), since each costs a Python step.
+
+    The guards only restate what a match implies, so the matches are the same
+    (tests/test_properties.py checks both forms against the original pattern).
     """
     if not pattern.pattern.startswith("\\b"):
         raise ValueError(f"a vocabulary pattern must open with a word boundary: {pattern.pattern[:40]!r}")
-    twin = lowercase_twin(pattern).pattern
-    fast = re.compile(r"(?<!\w)(?=" + _trie(first_words) + r"(?!\w))(?:" + twin + ")", pattern.flags & ~re.IGNORECASE)
-    return WordPattern(pattern, fast)
+    twin = lowercase_twin(pattern)
+    flags = pattern.flags & ~re.IGNORECASE
+    fast = re.compile(r"(?<!\w)(?=" + _trie(first_words) + r"(?!\w))(?:" + twin.pattern + ")", flags)
+    finder = re.compile(_trie(first_words, word_start=True) + r"(?!\w)") if rare else None
+    return WordPattern(pattern, fast, twin, finder)
 
 
-def _trie(words) -> str:
+def _trie(words, *, word_start: bool = False) -> str:
     """An alternation of ``words`` (lower-case letters) as a trie: ``car|cars|tank`` ->
-    ``(?:car(?:s)?|tank)``, one branch per distinct next letter."""
+    ``(?:car(?:s)?|tank)``, one branch per distinct next letter. With ``word_start`` each first
+    letter is followed by a check that no word character stands before it."""
     root: dict = {}
     for word in words:
         node = root
@@ -128,25 +141,39 @@ def _trie(words) -> str:
             node = node.setdefault(letter, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:
-        branches = [re.escape(letter) + emit(child) for letter, child in sorted(node.items()) if letter]
+    def emit(node: dict, depth: int) -> str:
+        after = r"(?<!\w.)" if word_start and depth == 0 else ""
+        branches = [
+            re.escape(letter) + after + emit(child, depth + 1) for letter, child in sorted(node.items()) if letter
+        ]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         return f"(?:{body})?" if "" in node else body
 
-    return emit(root)
+    return emit(root, 0)
 
 
 def scan(vocabulary_pattern: WordPattern, text: str) -> list[re.Match]:
-    """The matches of ``pattern.finditer(text)``: through the fast form on ASCII text (on which
+    """The matches of ``pattern.finditer(text)``: through a fast form on ASCII text (on which
     ``str.lower`` keeps every offset), through the pattern itself on other text."""
-    if text.isascii():
-        return list(vocabulary_pattern.fast.finditer(text.lower()))
-    return list(vocabulary_pattern.pattern.finditer(text))
+    if not text.isascii():
+        return list(vocabulary_pattern.pattern.finditer(text))
+    lower = text.lower()
+    if vocabulary_pattern.finder is None:
+        return list(vocabulary_pattern.fast.finditer(lower))
+    found = []
+    position = 0
+    match = vocabulary_pattern.twin.match
+    for first in vocabulary_pattern.finder.finditer(lower):
+        start = first.start()
+        if start >= position and (m := match(lower, start)) is not None:
+            found.append(m)
+            position = m.end()
+    return found
 
 
-_CATEGORY_SCAN = word_pattern(_CATEGORY_RE, _WORD_TO_CATEGORY)
+_CATEGORY_SCAN = word_pattern(_CATEGORY_RE, _WORD_TO_CATEGORY, rare=True)
 
 
 class Mention(NamedTuple):
@@ -335,7 +362,7 @@ _NEGATED_VERBS = ("is", "are", "was", "were", "do", "does", "did", "ca", "could"
 _NEGATOR = "(?:" + "|".join(_NEGATOR_WORDS) + "|(?:" + "|".join(_NEGATED_VERBS) + ")n['\u2019]t)"
 _NEGATOR_RE = re.compile(r"\b" + _NEGATOR + r"\b", re.IGNORECASE)
 # "isn't" starts with the run "isn"
-_NEGATOR_SCAN = word_pattern(_NEGATOR_RE, (*_NEGATOR_WORDS, *(verb + "n" for verb in _NEGATED_VERBS)))
+_NEGATOR_SCAN = word_pattern(_NEGATOR_RE, (*_NEGATOR_WORDS, *(verb + "n" for verb in _NEGATED_VERBS)), rare=True)
 NEGATION_SCOPE_WORDS = 4
 _SCOPE_WORD_RE = re.compile(r"[ \t]+([^\W\d_]+(?:['\u2019-][^\W\d_]+)*)")
 
@@ -452,7 +479,7 @@ _RELATION_RE = re.compile(
     r"(?P<b>" + _CATEGORY_ALTERNATION + r")\b",
     re.IGNORECASE,
 )
-_RELATION_SCAN = word_pattern(_RELATION_RE, _WORD_TO_CATEGORY)
+_RELATION_SCAN = word_pattern(_RELATION_RE, _WORD_TO_CATEGORY, rare=True)
 
 
 class Relation(NamedTuple):
