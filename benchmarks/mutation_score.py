@@ -356,6 +356,7 @@ def start_mutant(mutant: Mutant, module: str, tests: list[str]) -> int:
 def _preload() -> None:
     """Import the heavy third-party modules once, in the parent, so that each forked child starts warm."""
     import hypothesis  # noqa: F401
+    import lmms_eval.api.filter  # noqa: F401  (and through it datasets, pandas, pyarrow: about 1 s a child)
     import numpy  # noqa: F401
     import PIL.Image  # noqa: F401
     import pytest  # noqa: F401
