@@ -48,6 +48,10 @@ def columns(task, subset, response, answer, question=""):
         ("2.", "ship", 2),
         ("**2**", "ship", 2),
         ("**Answer:** 3", "ship", 3),
+        # markdown * ` # _ read as spaces: between two words it still separates them
+        ("There are __2__ ships", "ship", 2),
+        ("# Count: `4`", "ship", 4),
+        ("There are 2 large_ships", "ship", 2),
         # "the number of X is N", "a total of N X", "X: N"
         ("The number of ships is 2.", "ship", 2),
         ("The number of ships visible in this SAR image is 2.", "ship", 2),
