@@ -204,6 +204,51 @@ def mutants_of(path: Path) -> list[Mutant]:
     return out
 
 
+def _write_json(path: Path, mutants: list[Mutant]) -> None:
+    """Every mutant and its fate so far, replacing the file whole (never a half-written record)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps([asdict(m) for m in mutants], indent=1))
+    os.replace(partial, path)
+
+
+def survivors_again(earlier: list[dict], mutants: list[Mutant]) -> list[Mutant]:
+    """The mutants of the code as it is now that are the survivors of an ``--json`` record: the same
+    change (the same description, and the same place among that line's mutants with this
+    description: ``j + 1`` and ``value + x`` on one line are both "+ -> -") to a source line of the
+    same text, the nearest one to where the survivor was (code added or removed elsewhere in the
+    file since the run moves lines, and a line such as ``j += 1`` can stand several times). A
+    survivor whose line was rewritten or removed is reported and left out; ``--only FILE --line N``
+    runs a rewritten line's mutants afresh."""
+
+    def keyed(items):  # (path, line text, description, place on the line) -> [(line, site, item)]
+        places: dict[tuple, int] = {}
+        out: dict[tuple, list] = {}
+        for item in items:
+            path, line, site = item["path"], item["line"], item["site"]
+            text, description = item["source_line"], item["description"]
+            place = places[(path, line, description)] = places.get((path, line, description), -1) + 1
+            out.setdefault((path, text, description, place), []).append((line, site, item))
+        return out
+
+    now = keyed([{**asdict(m), "mutant": m} for m in mutants])
+    chosen: list[Mutant] = []
+    gone = 0
+    for key, olds in keyed(earlier).items():
+        for line, site, old in olds:
+            if old["status"] != "survived":
+                continue
+            candidates = now.get(key, [])
+            if not candidates:
+                gone += 1
+                continue
+            nearest = min(candidates, key=lambda c: (abs(c[0] - line), abs(c[1] - site)))
+            candidates.remove(nearest)
+            chosen.append(nearest[2]["mutant"])
+    if gone:
+        print(f"{gone} survivors of the earlier run are on lines rewritten since: not rerun", flush=True)
+    return sorted(chosen, key=lambda m: (m.path, m.line, m.site, m.choice))
+
+
 class _MutantLoader(importlib.machinery.SourceFileLoader):
     """The target module's own loader with the mutated code object in place of the compiled file:
     importlib then runs it exactly as it runs any module's code."""
@@ -501,9 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.line is not None:
         mutants = [m for m in mutants if m.line == args.line]
     if args.rerun:  # the survivors of an earlier run (its --json), e.g. after adding tests
-        earlier = {(m["path"], m["line"], m["site"], m["choice"]) for m in json.loads(args.rerun.read_text())
-                   if m["status"] == "survived"}  # fmt: skip
-        mutants = [m for m in mutants if (m.path, m.line, m.site, m.choice) in earlier]
+        mutants = survivors_again(json.loads(args.rerun.read_text()), mutants)
     elif args.sample:  # a fixed random sample of each file's mutants: an estimate in a fraction of the time
         rng = random.Random(args.seed)
         by_path = {p: [m for m in mutants if m.path == p] for p in targets}
@@ -535,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
                     if status == "survived":
                         print(f"  survived: {m.path}:{m.line}: {m.description}    | {m.source_line}", flush=True)
                     if args.json:
-                        args.json.write_text(json.dumps([asdict(x) for x in mutants], indent=1))
+                        _write_json(args.json, mutants)
                     if done % 25 == 0:
                         k = sum(x.status in ("killed", "timeout") for x in mutants)
                         print(
@@ -577,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     score = 100.0 * killed / total if total else 100.0
     print(f"\nmutation score: {score:.1f} % ({killed} / {total})")
     if args.json:
-        args.json.write_text(json.dumps([asdict(m) for m in mutants], indent=1))
+        _write_json(args.json, mutants)
     return 0
 
 

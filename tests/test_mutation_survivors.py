@@ -9,7 +9,7 @@ import pytest
 
 from sarchat_tasks.build.rules import BoxProblem, aspect_ratio, coco_box_to_pixels, description_object_kept
 from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
-from sarchat_tasks.utils.answers import _sentence_ends, stated_count
+from sarchat_tasks.utils.answers import _sentence_ends, categorised_boxes, description_items, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT
 from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
 from sarchat_tasks.utils.matching import box_iou, match_boxes
@@ -224,3 +224,96 @@ def test_box_area_ratio(box, ratio):
 )
 def test_description_object_kept_away_from_the_origin(box, kept):
     assert description_object_kept(box, False, 100, 100) is kept
+
+
+# --- survivors of the full run on the version 2 readers ------------------------------------------
+
+
+def test_at_most_two_modifier_words_between_a_number_and_its_noun():
+    # "very large" is two modifiers: a count; "very large grey" is three: no statement at all
+    assert stated_count("I see 3 very large ships.", "ship") == 3
+    assert stated_count("I see 3 very large grey ships.", "ship") is None
+
+
+@pytest.mark.parametrize(("fillers", "count"), [(10, 2), (11, None)])
+def test_number_of_reaches_twelve_tokens(fillers, count):
+    # tokens after "of": "ships", the fillers, then "is": "is" is token 11 (read) or 12 (out of reach)
+    assert stated_count("The number of ships " + "x " * fillers + "is 2.", "ship") == count
+
+
+@pytest.mark.parametrize(("distance", "category"), [(200, None), (201, "ship")])
+def test_json_label_is_looked_for_within_200_characters_before_the_box(distance, category):
+    # The object's "{" stands `distance` characters before the box: within 200 the box takes the
+    # object's label ("object": no category, a false positive); beyond, the box is unlabelled and
+    # takes the category word before it.
+    head = 'A ship. {"label": "object", "note": "'
+    tail = '", "bbox_2d": [10, 10, 50, 50]}'
+    padding = distance - (len(head) - head.index("{")) - len('", ')
+    text = head + "x" * padding + tail
+    (box,) = categorised_boxes(text, 100, 100)
+    assert box.box.start - text.index("{") == distance
+    assert box.category == category
+
+
+@pytest.mark.parametrize(
+    ("answer", "category", "count"),
+    [
+        # a text that ends where a statement would go on states nothing (and never raises)
+        ("There are ", "ship", None),
+        ("There are not", "ship", None),
+        ("The number of ships", "ship", None),
+        ("Ships: not visible", "ship", None),
+        ("The ships are over there", "ship", None),
+        ("A ship is somewhere", "ship", None),
+        ("There is not a", "ship", None),
+        # "There are not any." is a count of nothing: 0; "not any ships" says nothing about tanks
+        ("There are not any", "ship", 0),
+        ("There are not any ships.", "tank", None),
+        # a tens word alone, or with a unit word after a space or a hyphen
+        ("forty", "ship", 40),
+        ("twenty one", "ship", 21),
+        ("twenty-one ships", "ship", 21),
+        # "any" is zero only after a negator; other number words after a negator keep their value
+        ("Without doubt, two ships are visible.", "ship", 2),
+        # hyphenated modifiers: "medium-sized" is two modifier words
+        ("I see 3 medium-sized ships.", "ship", 3),
+        # "N instances of X" is about X only; "N instances of" with nothing after is about no category
+        ("There are 3 instances of tanks.", "ship", None),
+        ("There are 3 instances of", "ship", 3),
+        # a labelled count names its category: "The answer is 4 ships" says nothing about tanks
+        ("The answer is 4 ships", "tank", None),
+    ],
+)
+def test_stated_count_at_the_ends_of_statements(answer, category, count):
+    assert stated_count(answer, category) == count
+
+
+@pytest.mark.parametrize(
+    ("answer", "items"),
+    [
+        # a category word glued to a bracket has no number before it: one object
+        ("(ships in the center", [("ship", "middle center")]),
+        # a number with a modifier between stands for that many objects
+        ("3 small ships", [("ship", None)] * 3),
+        # "no harbor" is no object, and the negation ends with its sentence
+        ("There is no harbor. Ships: {<1><1><5><5>}", [("ship", None)]),
+        # positions of the next sentence go to the objects still without one, sentence by sentence
+        (
+            "There is a ship. It is in the top left. A tank is in the bottom right.",
+            [("ship", "top left"), ("tank", "bottom right")],
+        ),
+    ],
+)
+def test_description_items_edges(answer, items):
+    assert description_items(answer) == items
+
+
+def test_no_run_on_sentence_end_before_the_first_word():
+    # a capital after a leading space starts the text, it does not end a sentence
+    assert _sentence_ends(" State how many there are") == []
+
+
+def test_json_label_found_at_the_start_of_the_text():
+    # the object's "{" is the text's first character: its label ("object") decides, not "tank"
+    (box,) = categorised_boxes('{"note": "tank", "label": "object", "bbox_2d": [10, 10, 50, 50]}', 100, 100)
+    assert box.category is None
