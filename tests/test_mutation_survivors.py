@@ -10,8 +10,8 @@ import pytest
 from sarchat_tasks.build.rules import BoxProblem, aspect_ratio, coco_box_to_pixels, description_object_kept
 from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
 from sarchat_tasks.utils.answers import _sentence_ends, categorised_boxes, description_items, stated_count
-from sarchat_tasks.utils.boxes import DEFAULT
-from sarchat_tasks.utils.frames import Frame, qwen25_resized_size
+from sarchat_tasks.utils.boxes import DEFAULT, parse_boxes
+from sarchat_tasks.utils.frames import Frame, padded_square, qwen25_lmms_eval_size, qwen25_resized_size
 from sarchat_tasks.utils.matching import box_iou, match_boxes
 from sarchat_tasks.utils.vocabulary import box_area_ratio, find_attributes, is_negated, relation_word
 
@@ -282,6 +282,18 @@ def test_json_label_is_looked_for_within_200_characters_before_the_box(distance,
         ("There are 3 instances of", "ship", 3),
         # a labelled count names its category: "The answer is 4 ships" says nothing about tanks
         ("The answer is 4 ships", "tank", None),
+        # "any" is 0 when a negator stands among the three tokens before it, and only then
+        ("Not really any ships here.", "ship", 0),
+        ("No ship is near any tank.", "tank", None),
+        # "not a single" is 0, also where the text stops; it is about the noun after it only
+        ("There is not a single", "ship", 0),
+        ("There is not a single ship.", "tank", None),
+        # "any" without a negator before it is no number
+        ("Are there any ships? Yes, 2 ships.", "ship", 2),
+        # "N instances of X" without a modifier is a total, which the sentence's other counts do not add to
+        ("There are 2 instances of ships and 1 large ship.", "ship", 2),
+        # a counted noun ends its statement: the sentence end after it still counts
+        ("This SAR image shows two ships. One ship is in the top left.", "ship", 2),
     ],
 )
 def test_stated_count_at_the_ends_of_statements(answer, category, count):
@@ -317,3 +329,62 @@ def test_json_label_found_at_the_start_of_the_text():
     # the object's "{" is the text's first character: its label ("object") decides, not "tank"
     (box,) = categorised_boxes('{"note": "tank", "label": "object", "bbox_2d": [10, 10, 50, 50]}', 100, 100)
     assert box.category is None
+
+
+@pytest.mark.parametrize(("x_letters", "objects"), [(21, 12), (22, 1)])
+def test_description_number_within_48_characters(x_letters, objects):
+    # "12" starts 48 characters before "ships" (read: 12 objects) or 49, where the window would cut
+    # it to "2": a cut word is not read, so the mention stands for one object
+    text = "I see 12 " + "x" * x_letters + " " + "y" * 22 + " ships in the top left"
+    assert text.index("ships") - text.index("12") == 48 + x_letters - 21
+    assert description_items(text) == [("ship", "top left")] * objects
+
+
+@pytest.mark.parametrize(
+    ("answer", "count"),
+    [("There is not one ship.", 0), ("There is not one single ship.", 0), ("There is not a single ship.", 0)],
+)
+def test_not_one_and_not_a_single_are_zero(answer, count):
+    assert stated_count(answer, "ship") == count
+
+
+@pytest.mark.parametrize(("y2", "valid"), [(1500, True), (2000, True), (2001, False)])
+def test_absurd_box_limit_follows_the_longer_side(y2, valid):
+    # 100 x 200 image: the limit is 10 x 200 = 2000 px, so a box reaching y = 1500 is kept
+    (box,) = parse_boxes(f"[0, 0, 10, {y2}]", 100, 200)
+    assert box.valid == valid
+
+
+@pytest.mark.parametrize(
+    ("size", "simple", "frame"),
+    [
+        # lmms-eval's default chat class resizes twice: (1680, 952); --force_simple once: (1680, 924)
+        ((1920, 1080), False, (1680, 952)),
+        ((1920, 1080), True, (1680, 924)),
+        # 11 x 10: the first pass lifts it to qwen_vl_utils' 4 tokens (3,136 px): beta = sqrt(3136 / 110)
+        # = 5.339, so 84 x 56; the second to lmms-eval's 200,704 px: beta = sqrt(200704 / 4704) = 6.532,
+        # so ceil(19.6) * 28 = 560 by ceil(13.06) * 28 = 392
+        ((11, 10), False, (560, 392)),
+        # 15820 x 812 rounds to 565 x 29 = 16,385 tokens, one over qwen_vl_utils' 16,384: the first pass
+        # scales it to 15792 x 784, the second by sqrt(12380928 / 1605632) = 2.777 to 203 x 10 patches
+        ((15820, 812), False, (5684, 280)),
+    ],
+)
+def test_qwen25_frame_through_lmms_eval(size, simple, frame):
+    assert qwen25_lmms_eval_size(*size, force_simple=simple) == frame
+
+
+def test_qwen25_frame_default_is_the_double_resize():
+    assert Frame("qwen25").force_simple is False
+    assert Frame("qwen25").geometry(1920, 1080)[2:4] == (1680.0, 952.0)
+
+
+def test_qwen25_frame_of_a_one_pixel_wide_image():
+    # 1 x 28 is a valid image: the frame is Qwen's, not the image itself
+    assert qwen25_resized_size(100, 1) == (4480, 56)  # beta = sqrt(200704 / 100) = 44.8: 160 x 2 patches
+    assert Frame("qwen25").geometry(1, 28)[2:4] != (1.0, 28.0)
+
+
+@pytest.mark.parametrize(("size", "square"), [((800, 600), (0.0, -100.0, 800)), ((600, 800), (-100.0, 0.0, 800))])
+def test_padded_square_pads_the_shorter_side(size, square):
+    assert padded_square(*size) == square

@@ -68,7 +68,8 @@ class _Statement(NamedTuple):
 
 def _number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
     """(value, index after it) of the number written at ``tokens[i]``: digits, a number word up to
-    ninety-nine ("twenty-one", "twenty one"), "no", "none", "not any", "not a single"; else None.
+    ninety-nine ("twenty-one", "twenty one"), "no", "none", "not any", "not one", "not a single";
+    else None.
     ``a``/``an``/``single`` are left to the callers that accept them."""
     token = tokens[i] if i < len(tokens) else ""
     if token.isdigit() and token.isascii():
@@ -81,7 +82,7 @@ def _number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
             return value + UNIT_WORDS[tokens[j]], j + 1
         return value, j
     if token == "not" and i + 1 < len(tokens):
-        if tokens[i + 1] == "any":
+        if tokens[i + 1] in ("any", "one"):  # "not any ships", "not one (single) ship"
             return 0, i + 2
         if tokens[i + 1] == "a" and i + 2 < len(tokens) and tokens[i + 2] == "single":
             return 0, i + 3
@@ -136,7 +137,7 @@ def _count_statements(text: str) -> list[_Statement]:
     sentence = 0
     n = len(tokens)
     i = 0
-    # Only the tokens below can end a sentence or open a statement; the rest are stepped over in C.
+    # Only the tokens below can end a sentence or open a statement: the loop visits those alone.
     for k in [k for k, token in enumerate(tokens) if token in _STATEMENT_TOKENS or token.isdigit()]:
         if k < i:
             continue  # inside the statement read last
@@ -358,8 +359,13 @@ MAX_DESCRIBED_OBJECTS = 1000  # objects read from one answer at most (a referenc
 
 
 def _described_count(text: str, start: int) -> int:
-    # the three words before the category word: a number with at most two other words between
-    words = text[max(0, start - _COUNT_WINDOW) : start].lower().replace("-", " ").split()
+    # the three words before the category word: a number with at most two other words between,
+    # within _COUNT_WINDOW characters (a word the window cuts is not among them: "12" is not "2")
+    begin = max(0, start - _COUNT_WINDOW)
+    window = text[begin:start].lower().replace("-", " ")
+    words = window.split()
+    if begin > 0 and words and not window[0].isspace() and not text[begin - 1].isspace() and text[begin - 1] != "-":
+        del words[0]
     if start > 0 and not text[start - 1].isspace() and text[start - 1] != "-":
         return 1  # "(ships", "2ships": no number stands before it
     for k in range(1, min(3, len(words)) + 1):
