@@ -13,7 +13,7 @@ from sarchat_tasks.utils.answers import _sentence_ends, categorised_boxes, descr
 from sarchat_tasks.utils.boxes import DEFAULT, parse_boxes
 from sarchat_tasks.utils.frames import Frame, padded_square, qwen25_lmms_eval_size, qwen25_resized_size
 from sarchat_tasks.utils.matching import box_iou, match_boxes
-from sarchat_tasks.utils.vocabulary import box_area_ratio, find_attributes, is_negated, relation_word
+from sarchat_tasks.utils.vocabulary import box_area_ratio, find_attributes, grid_cell, is_negated, relation_word, shape_word
 
 
 @pytest.mark.parametrize(
@@ -383,8 +383,55 @@ def test_qwen25_frame_of_a_one_pixel_wide_image():
     # 1 x 28 is a valid image: the frame is Qwen's, not the image itself
     assert qwen25_resized_size(100, 1) == (4480, 56)  # beta = sqrt(200704 / 100) = 44.8: 160 x 2 patches
     assert Frame("qwen25").geometry(1, 28)[2:4] != (1.0, 28.0)
+    assert Frame("qwen25").geometry(28, 1)[2:4] != (28.0, 1.0)
+
+
+def test_image_frame_is_the_image_itself():
+    assert Frame("image").geometry(800, 600) == (0.0, 0.0, 800.0, 600.0, 1.0, 1.0)
 
 
 @pytest.mark.parametrize(("size", "square"), [((800, 600), (0.0, -100.0, 800)), ((600, 800), (-100.0, 0.0, 800))])
 def test_padded_square_pads_the_shorter_side(size, square):
     assert padded_square(*size) == square
+
+
+@pytest.mark.parametrize(("width", "height"), [(0, 100), (100, 0), (-1, 100)])
+def test_grid_cell_refuses_an_empty_image_side(width, height):
+    with pytest.raises(ValueError, match="image size must be positive"):
+        grid_cell((0, 0, 1, 1), width, height)
+
+
+def test_shape_of_a_flat_box_is_wide():
+    assert shape_word(10, 0) == "wide"  # no height: wider than tall, never a division by zero
+
+
+@pytest.mark.parametrize(("answer", "count"), [("There are zero ships.", 0), ("There are none.", 0), ("None.", 0)])
+def test_zero_words(answer, count):
+    assert stated_count(answer, "ship") == count
+
+
+@pytest.mark.parametrize(
+    ("answer", "items"),
+    [
+        ("There is an aircraft in the top left.", [("aircraft", "top left")]),  # "an": one object
+        ("A single ship is in the top left.", [("ship", "top left")]),  # "single": one object
+    ],
+)
+def test_description_articles_stand_for_one_object(answer, items):
+    assert description_items(answer) == items
+
+
+@pytest.mark.parametrize("box", [(0, 0, 0.5, 10), (0, 0, 10, 0.5), (0, 0, 0.5, 0.5)])
+def test_sub_pixel_boxes_match_themselves_in_the_small_path(box):
+    # a box under one pixel wide or tall still has an area: IoU 1 with itself, matched at 0.5
+    result = match_boxes([box], [box], 0.5)
+    assert (result.tp, result.fp, result.fn) == (1, 0, 0)
+
+
+def test_grid_cell_edges():
+    assert grid_cell((0, 0, 1, 1), 1, 1) == "middle center"  # a 1 x 1 image is an image: centre 0.5 -> cell 1
+    assert grid_cell((90, 90, 110, 110), 100, 100) == "bottom right"  # centre on the far edge: the last cell
+
+
+def test_shape_of_a_box_under_one_pixel_tall():
+    assert shape_word(0.5, 1) == "tall"  # 0.5 / 1 < 0.67
