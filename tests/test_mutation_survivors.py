@@ -8,12 +8,26 @@ import dataclasses
 import pytest
 
 from sarchat_tasks.build.rules import BoxProblem, aspect_ratio, coco_box_to_pixels, description_object_kept
-from sarchat_tasks.scoring import ReferenceAnswerError, referring_reference, score_grounding
+from sarchat_tasks.scoring import (
+    ReferenceAnswerError,
+    average_score,
+    counting_reference,
+    identification_reference,
+    referring_reference,
+    score_grounding,
+)
 from sarchat_tasks.utils.answers import _sentence_ends, categorised_boxes, description_items, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT, parse_boxes
 from sarchat_tasks.utils.frames import Frame, padded_square, qwen25_lmms_eval_size, qwen25_resized_size
 from sarchat_tasks.utils.matching import box_iou, match_boxes
-from sarchat_tasks.utils.vocabulary import box_area_ratio, find_attributes, grid_cell, is_negated, relation_word, shape_word
+from sarchat_tasks.utils.vocabulary import (
+    box_area_ratio,
+    find_attributes,
+    grid_cell,
+    is_negated,
+    relation_word,
+    shape_word,
+)
 
 
 @pytest.mark.parametrize(
@@ -435,3 +449,34 @@ def test_grid_cell_edges():
 
 def test_shape_of_a_box_under_one_pixel_tall():
     assert shape_word(0.5, 1) == "tall"  # 0.5 / 1 < 0.67
+
+
+def test_relation_of_a_box_with_itself_is_near():
+    # the same box twice: centre distance 0, whatever its x and y (here x1 = 100, y1 = 0)
+    assert relation_word((100, 0, 110, 10), (100, 0, 110, 10), 100, 100) == "near"
+
+
+@pytest.mark.parametrize(("box", "ratio"), [((0, 0, 0.5, 10), 0.0005), ((0, 0, 10, 0.5), 0.0005)])
+def test_area_ratio_of_sub_pixel_boxes(box, ratio):
+    assert box_area_ratio(box, 100, 100) == pytest.approx(ratio)  # 0.5 x 10 / 10,000
+
+
+def test_counting_reference_stated_count_wins_over_its_boxes():
+    question = "How many ships are there?"
+    assert counting_reference("There are 3 instances. {<1><1><5><5>}", 100, 100, question)["count"] == 3
+    assert counting_reference("{<1><1><5><5>}{<10><10><20><20>}", 100, 100, question)["count"] == 2  # no statement
+
+
+@pytest.mark.parametrize("answer", ["{<10><10><10><50>}", "{<10><10><50><10>}"])
+def test_reference_box_without_width_or_height_is_refused(answer):
+    with pytest.raises(ReferenceAnswerError, match="zero area"):
+        referring_reference(answer, 100, 100)
+
+
+def test_identification_reference_with_two_sizes_is_refused():
+    with pytest.raises(ReferenceAnswerError, match="several size values"):
+        identification_reference("A small, large ship in the top left.", 100, 100)
+
+
+def test_average_score_of_one_sample():
+    assert average_score({"counting": 50.0}, {"counting": 1}) == 50.0  # weight 1 is a weight
