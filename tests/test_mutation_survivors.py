@@ -4,6 +4,7 @@ each with a hand-computed expectation."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -27,6 +28,7 @@ from sarchat_tasks.utils.vocabulary import (
     is_negated,
     relation_word,
     shape_word,
+    word_pattern,
 )
 
 
@@ -480,3 +482,28 @@ def test_identification_reference_with_two_sizes_is_refused():
 
 def test_average_score_of_one_sample():
     assert average_score({"counting": 50.0}, {"counting": 1}) == 50.0  # weight 1 is a weight
+
+
+@pytest.mark.parametrize(("bbox", "box"), [([10, 10, 1, 5], (10, 10, 11, 15)), ([10, 10, 5, 1], (10, 10, 15, 11))])
+def test_coco_box_one_pixel_wide_or_tall_is_kept(bbox, box):
+    assert coco_box_to_pixels(bbox, 100, 100) == (box, False)
+
+
+@pytest.mark.parametrize("bbox", [[10.2, 10, 0.2, 5], [10, 10.2, 5, 0.2]])
+def test_coco_box_rounding_to_nothing_is_zero_area(bbox):
+    # 10.2 and 10.4 both round to 10: no whole pixel wide (or tall)
+    with pytest.raises(BoxProblem) as problem:
+        coco_box_to_pixels(bbox, 100, 100)
+    assert problem.value.reason == "zero_area"
+
+
+def test_description_object_kept_low_in_the_image():
+    # 20 x 10 px at y = 90 on 100 x 100: 2 % of the image, 2:1: kept (the width is x2 - x1 = 20)
+    assert description_object_kept((0, 90, 20, 100), False, 100, 100)
+
+
+def test_word_pattern_needs_a_leading_word_boundary():
+    # the fast forms assume a match starts at a word start; the message shows the pattern's first 40 characters
+    with pytest.raises(ValueError) as error:
+        word_pattern(re.compile("ship|" + "x" * 60), ["ship"])
+    assert str(error.value) == "a vocabulary pattern must open with a word boundary: " + repr("ship|" + "x" * 35)
