@@ -308,6 +308,15 @@ def test_json_label_is_looked_for_within_200_characters_before_the_box(distance,
         ("Are there any ships? Yes, 2 ships.", "ship", 2),
         # "N instances of X" without a modifier is a total, which the sentence's other counts do not add to
         ("There are 2 instances of ships and 1 large ship.", "ship", 2),
+        # a total decides over the other counts of its sentence: "X: N", "the number of X is N",
+        # "(a) total of N X", "there are exactly N X"; plain counts of a sentence add up
+        ("Ships: 2, including 1 large ship.", "ship", 2),
+        ("The number of ships is 2, 1 large ship and 1 small ship.", "ship", 2),
+        ("Total of 3 ships: 2 small ships and 1 large ship.", "ship", 3),
+        ("There are exactly 3 ships: 2 small ships and 1 large ship.", "ship", 3),
+        ("I count 2 ships near the harbor and 1 ship in open water.", "ship", 3),
+        ("There's a ship in the harbor.", "ship", 1),
+        ("The number of ships is", "ship", None),
         # a counted noun ends its statement: the sentence end after it still counts
         ("This SAR image shows two ships. One ship is in the top left.", "ship", 2),
     ],
@@ -323,6 +332,9 @@ def test_stated_count_at_the_ends_of_statements(answer, category, count):
         ("(ships in the center", [("ship", "middle center")]),
         # a number with a modifier between stands for that many objects
         ("3 small ships", [("ship", None)] * 3),
+        # a hyphen separates like a space; a number over 999 is no count of described objects
+        ("two-ships in the top left", [("ship", "top left")] * 2),
+        ("1000 ships in the top left", [("ship", "top left")]),
         # "no harbor" is no object, and the negation ends with its sentence
         ("There is no harbor. Ships: {<1><1><5><5>}", [("ship", None)]),
         # positions of the next sentence go to the objects still without one, sentence by sentence
@@ -336,9 +348,17 @@ def test_description_items_edges(answer, items):
     assert description_items(answer) == items
 
 
-def test_no_run_on_sentence_end_before_the_first_word():
-    # a capital after a leading space starts the text, it does not end a sentence
-    assert _sentence_ends(" State how many there are") == []
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        (" State how many there are", []),  # a capital after a leading space starts the text
+        ("a ship  There is a tank", [7]),  # two spaces: the letter before them is lower case
+        ("a ship at point A  There is a tank", []),  # the character before the spaces is a capital
+        ("a There is a ship", [1]),  # a one-letter word before the capital ends a sentence too
+    ],
+)
+def test_run_on_sentence_ends(text, ends):
+    assert _sentence_ends(text) == ends
 
 
 def test_json_label_found_at_the_start_of_the_text():
