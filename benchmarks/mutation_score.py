@@ -413,7 +413,7 @@ def _preload() -> None:
             raise SystemExit(f"{name} was imported before forking: the children would not see the mutants")
 
 
-# The bugs of issue 14, planted by ``--planted``: (file, module, text, replacement). Each must fail a
+# Known bugs, planted by ``--planted``: (file, module, text, replacement). Each must fail a
 # test of tests/test_planted_bugs.py (docs/TESTING.md lists which).
 PLANTED: tuple[tuple[str, str, str, str], ...] = (
     ("utils/matching.py", "sarchat_tasks.utils.matching", "keep = sub_ok[r, c]", "keep = np.ones(len(r), dtype=bool)"),
@@ -513,12 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", default=[], help="mutate only targets whose path contains this")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="mutants run at once (default 1)")
-    parser.add_argument("--line", type=int, help="only mutants on this line (with --only)")
+    parser.add_argument("--line", type=int, action="append", help="only mutants on this line (with --only; repeatable)")
     parser.add_argument("--json", type=Path, help="write every mutant and its fate here")
     parser.add_argument("--sample", type=int, help="run only this many mutants of each file, drawn at random")
     parser.add_argument("--seed", type=int, default=0, help="the random draw of --sample (default 0)")
     parser.add_argument("--rerun", type=Path, help="run only the survivors recorded in this --json file")
-    parser.add_argument("--planted", action="store_true", help="plant the bugs of issue 14 and name the failing tests")
+    parser.add_argument(
+        "--planted", action="store_true", help="plant the known bugs of PLANTED and name the tests that fail on each"
+    )
     args = parser.parse_args(argv)
 
     os.chdir(ROOT)
@@ -543,8 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     what = "coverage run" if HAVE_COVERAGE else "test run (no coverage installed: every mutant runs every test)"
     print(f"{what}: {cov['seconds']:.0f} s over {len(cov['durations'])} tests", flush=True)
     mutants = [m for path in targets for m in mutants_of(ROOT / path)]
-    if args.line is not None:
-        mutants = [m for m in mutants if m.line == args.line]
+    if args.line:
+        mutants = [m for m in mutants if m.line in args.line]
     if args.rerun:  # the survivors of an earlier run (its --json), e.g. after adding tests
         mutants = survivors_again(json.loads(args.rerun.read_text()), mutants)
     elif args.sample:  # a fixed random sample of each file's mutants: an estimate in a fraction of the time

@@ -335,6 +335,10 @@ def test_stated_count_at_the_ends_of_statements(answer, category, count):
         # a hyphen separates like a space; a number over 999 is no count of described objects
         ("two-ships in the top left", [("ship", "top left")] * 2),
         ("1000 ships in the top left", [("ship", "top left")]),
+        # a number stands for the objects with at most two words between; three are too many
+        ("I see 4 very large grey tanks.", [("tank", None)]),
+        # a tens word and a unit word: twenty-one objects
+        ("There are twenty-one ships.", [("ship", None)] * 21),
         # "no harbor" is no object, and the negation ends with its sentence
         ("There is no harbor. Ships: {<1><1><5><5>}", [("ship", None)]),
         # positions of the next sentence go to the objects still without one, sentence by sentence
