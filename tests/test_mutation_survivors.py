@@ -531,3 +531,16 @@ def test_word_pattern_needs_a_leading_word_boundary():
     with pytest.raises(ValueError) as error:
         word_pattern(re.compile("ship|" + "x" * 60), ["ship"])
     assert str(error.value) == "a vocabulary pattern must open with a word boundary: " + repr("ship|" + "x" * 35)
+
+
+@pytest.mark.parametrize(
+    ("text", "objects"),
+    [
+        # the window starts at offset 1, inside "12": the cut word is not read
+        ("12 " + "x" * 22 + " " + "y" * 22 + " ships in the top left", 1),
+        # the window starts right after a hyphen: "12" is a whole word, read
+        ("group-12 " + "x" * 21 + " " + "y" * 22 + " ships in the top left", 12),
+    ],
+)
+def test_description_window_edges(text, objects):
+    assert description_items(text) == [("ship", "top left")] * objects
