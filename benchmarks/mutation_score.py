@@ -95,6 +95,9 @@ class Mutant:
     seconds: float = 0.0
     tests: int = 0
     source_line: str = field(default="", repr=False)
+    # the first line of the innermost statement holding the mutated node: coverage records a
+    # statement that spans lines (a tuple written over several) on its first line only
+    statement_line: int = field(default=0, repr=False)
 
 
 def _docstring_nodes(tree: ast.AST) -> set[int]:
@@ -194,14 +197,26 @@ def mutants_of(path: Path) -> list[Mutant]:
     lines = source.splitlines()
     tree = ast.parse(source)
     out = []
+    statement_of = _statement_lines(tree)
     for site, node, kind, choice, description in _sites(tree):
         line = node.lineno
         text = lines[line - 1]
         if "pragma: no mutate" in text:
             continue
         rel = str(path.relative_to(ROOT))
-        out.append(Mutant(rel, line, site, kind, choice[0] * 10 + choice[1], description, source_line=text.strip()))
+        out.append(Mutant(rel, line, site, kind, choice[0] * 10 + choice[1], description, source_line=text.strip(),
+                          statement_line=statement_of.get(line, line)))  # fmt: skip
     return out
+
+
+def _statement_lines(tree: ast.AST) -> dict[int, int]:
+    """line -> first line of the innermost statement spanning it."""
+    statements = sorted((n for n in ast.walk(tree) if isinstance(n, ast.stmt)), key=lambda n: n.lineno - n.end_lineno)
+    first: dict[int, int] = {}
+    for node in statements:  # outermost first, so inner statements overwrite
+        for line in range(node.lineno, node.end_lineno + 1):
+            first[line] = node.lineno
+    return first
 
 
 def _write_json(path: Path, mutants: list[Mutant]) -> None:
@@ -560,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     order = {nodeid: i for i, nodeid in enumerate(durations)}
 
     def tests_for(m: Mutant) -> list[str]:
-        contexts = cov["lines"][m.path].get(str(m.line), [])
+        lines = cov["lines"][m.path]
+        contexts = lines.get(str(m.line)) or lines.get(str(m.statement_line), [])
         if "" in contexts or not HAVE_COVERAGE:  # run at import time: every test may depend on it
             return list(tests)
         return sorted({c for c in contexts if c}, key=lambda n: (durations.get(n, 0.0), order.get(n, 0)))

@@ -317,6 +317,7 @@ def test_json_label_is_looked_for_within_200_characters_before_the_box(distance,
         ("I count 2 ships near the harbor and 1 ship in open water.", "ship", 3),
         ("There's a ship in the harbor.", "ship", 1),
         ("The number of ships is", "ship", None),
+        ("The number of large ships is about 3.", "ship", 3),  # a qualifier between the copula and N
         # a counted noun ends its statement: the sentence end after it still counts
         ("This SAR image shows two ships. One ship is in the top left.", "ship", 2),
     ],
