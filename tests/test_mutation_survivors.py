@@ -545,3 +545,12 @@ def test_word_pattern_needs_a_leading_word_boundary():
 )
 def test_description_window_edges(text, objects):
     assert description_items(text) == [("ship", "top left")] * objects
+
+
+def test_large_matching_without_any_eligible_pair():
+    # 9 x 8 = 72 pairs (past the plain-Python path), none overlapping: every box unmatched, plus the
+    # 2 unusable predictions
+    predicted = [[i * 100, 0, i * 100 + 10, 10] for i in range(9)]
+    reference = [[i * 100, 500, i * 100 + 10, 510] for i in range(8)]
+    result = match_boxes(predicted, reference, 0.5, n_invalid=2)
+    assert (result.tp, result.fp, result.fn) == (0, 11, 8)
