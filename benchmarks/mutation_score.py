@@ -475,8 +475,8 @@ PLANTED: tuple[tuple[str, str, str, str], ...] = (
     (
         "sarchat_tasks/metrics.py",
         "sarchat_tasks.metrics",
-        "for c in TASKS[task].table_columns}",
-        "for c in TASKS[task].columns}",
+        "for name in TASKS[task].table_column_names}",
+        "for name in TASKS[task].column_names}",
     ),
     (
         "sarchat_tasks/scoring.py",

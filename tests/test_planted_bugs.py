@@ -204,3 +204,22 @@ def test_grounding_boxes_without_category_are_false_positives(answer, expected):
 def test_classification_counts_each_category_once(answer, expected):
     columns, _ = score_classification(answer, None, {"categories": ["ship"]}, 100, 100, DEFAULT)
     assert columns["classification"] == expected
+
+
+def test_every_planted_bug_still_has_its_line(monkeypatch):
+    """``python benchmarks/mutation_score.py --planted`` replaces each text once in its file: a rewrite
+    of that code must update the list (docs/TESTING.md), not silently drop a planted bug."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("mutation_score", root / "benchmarks" / "mutation_score.py")
+    runner = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "mutation_score", runner)  # its dataclasses look their module up
+    spec.loader.exec_module(runner)
+    assert len(runner.PLANTED) == 14
+    for path, _module, old, new in runner.PLANTED:
+        source = (root / path).read_text()
+        assert source.count(old) == 1, (path, old)
+        assert old != new
