@@ -219,6 +219,22 @@ def _statement_lines(tree: ast.AST) -> dict[int, int]:
     return first
 
 
+_RECORD_KEYS = {"path", "line", "site", "status", "source_line", "description"}
+
+
+def _read_record(path: Path) -> list[dict]:
+    """The mutants of an earlier ``--json`` record; exits with a message naming the file if it is not one."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise SystemExit(f"--rerun {path}: cannot read it as a --json record: {error}") from None
+    if not isinstance(record, list) or not all(isinstance(m, dict) and _RECORD_KEYS <= m.keys() for m in record):
+        raise SystemExit(
+            f"--rerun {path}: not a --json record of this runner (a list of mutants with {sorted(_RECORD_KEYS)})"
+        )
+    return record
+
+
 def _write_json(path: Path, mutants: list[Mutant]) -> None:
     """Every mutant and its fate so far, replacing the file whole (never a half-written record)."""
     partial = path.with_name(path.name + ".partial")
@@ -537,6 +553,13 @@ def main(argv: list[str] | None = None) -> int:
         "--planted", action="store_true", help="plant the known bugs of PLANTED and name the tests that fail on each"
     )
     args = parser.parse_args(argv)
+    # The files named on the command line are read and checked before the run (and before the
+    # working folder changes to the repository): a bad one fails at once, not after the coverage run.
+    earlier = _read_record(args.rerun) if args.rerun else None
+    if args.json:
+        args.json = args.json.resolve()
+        if not args.json.parent.is_dir():
+            raise SystemExit(f"--json {args.json}: the folder {args.json.parent} does not exist")
 
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT / "tests"))
@@ -562,8 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     mutants = [m for path in targets for m in mutants_of(ROOT / path)]
     if args.line:
         mutants = [m for m in mutants if m.line in args.line]
-    if args.rerun:  # the survivors of an earlier run (its --json), e.g. after adding tests
-        mutants = survivors_again(json.loads(args.rerun.read_text()), mutants)
+    if earlier is not None:  # the survivors of an earlier run (its --json), e.g. after adding tests
+        mutants = survivors_again(earlier, mutants)
     elif args.sample:  # a fixed random sample of each file's mutants: an estimate in a fraction of the time
         rng = random.Random(args.seed)
         by_path = {p: [m for m in mutants if m.path == p] for p in targets}
