@@ -97,7 +97,7 @@ class WordPattern(NamedTuple):
     """A vocabulary pattern (case-insensitive, opening with ``\\b``) and its fast ASCII forms."""
 
     pattern: re.Pattern
-    fast: re.Pattern  # the whole pattern behind the guards, for ``finditer``
+    fast: re.Pattern | None  # the whole pattern behind the guards, for ``finditer``; None for rare words
     twin: re.Pattern  # the lower-case pattern without its ``\\b``, tried where ``finder`` finds a first word
     finder: re.Pattern | None  # first words at word starts, for rare first words; None for common ones
 
@@ -125,9 +125,10 @@ def word_pattern(pattern: re.Pattern, first_words, *, rare: bool = False) -> Wor
         raise ValueError(f"a vocabulary pattern must open with a word boundary: {pattern.pattern[:40]!r}")
     twin = lowercase_twin(pattern)
     flags = pattern.flags & ~re.IGNORECASE
+    if rare:
+        return WordPattern(pattern, None, twin, re.compile(_trie(first_words, word_start=True) + r"(?!\w)"))
     fast = re.compile(r"(?<!\w)(?=" + _trie(first_words) + r"(?!\w))(?:" + twin.pattern + ")", flags)
-    finder = re.compile(_trie(first_words, word_start=True) + r"(?!\w)") if rare else None
-    return WordPattern(pattern, fast, twin, finder)
+    return WordPattern(pattern, fast, twin, None)
 
 
 def _trie(words, *, word_start: bool = False) -> str:
