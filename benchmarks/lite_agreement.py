@@ -48,8 +48,8 @@ from sarchat_tasks.scoring import POOLED
 TASK_SIZES = {"counting": 11_704, "grounding": 11_608, "identification": 175_565, "referring": 11_703,
               "description": 6_032, "classification": 10_024}  # fmt: skip
 MULTI_SHARE = {"grounding": 0.4, "referring": 0.4, "identification": 0.7}
-OFFICIAL_FILE = {"counting": "SARChat_classify_count_test", "grounding": "SARChat_grounding_{}_test",
-                 "identification": "SARChat_identify_{}_test", "referring": "SARChat_refer_{}_test",
+OFFICIAL_FILE = {"counting": "SARChat_classify_count_test", "grounding": "SARChat_classify_grounding_{}_test",
+                 "identification": "SARChat_classify_identify_{}_test", "referring": "SARChat_classify_refer_{}_test",
                  "description": "SARChat_describe_test", "classification": "SARChat_classify_test"}  # fmt: skip
 RELATION_RECORDS = 16
 # Test instances per category (paper Table 1): the category mix of every simulated file.

@@ -24,10 +24,27 @@ from sarchat_tasks.utils.vocabulary import find_categories
 OFFICIAL_FILES: dict[str, tuple[str, str]] = {
     file: (task, subset) for task in TABLE5_ORDER for file, subset in TASKS[task].official_files.items()
 }
-# Words are tried longest first, so "classify_count" (counting) wins over "classify".
-_FILE_WORDS: tuple[tuple[str, str], ...] = tuple(
-    sorted(((w, s.name) for s in TASKS.values() for w in s.file_words), key=lambda pair: -len(pair[0]))
-)
+_NAME_WORD_RE = re.compile(r"[a-z0-9]+")
+# The official inference script cuts each input file into chunk_N.jsonl under a folder named after
+# the input's stem and writes each chunk's answers to chunk_N_results.jsonl beside it.
+SWIFT_CHUNK_RE = re.compile(r"chunk_(\d+)(_results)?\.jsonl")
+
+
+def _name_words(name: str) -> list[str]:
+    """The whole words of a file name: lower-case runs of letters and digits (``_``, ``-``, ``.``
+    and every other mark separate them)."""
+    return _NAME_WORD_RE.findall(name.lower())
+
+
+# How many tasks' official file names hold each task word. The release prefixes four tasks' files
+# with "classify" (SARChat_classify_refer_multi_test.json is referring), so "classify" is shared by
+# five tasks and any task word that names one task only is more specific than it.
+_WORD_SPREAD: dict[str, int] = {
+    word: sum(any(word in _name_words(file) for file in s.official_files) for s in TASKS.values()) or 1
+    for spec in TASKS.values()
+    for word in spec.file_words
+}
+_WORD_TASK: dict[str, str] = {word: spec.name for spec in TASKS.values() for word in spec.file_words}
 # "multi"/"single" as a word of the name (between _, -, . or the ends), the last one winning:
 # "qwen2-vl-multimodal_..._grounding_single_test.json" is single.
 _SUBSET_WORD_RE = re.compile(r"(?:^|[_.-])(multi|single)(?=$|[_.-])")
@@ -42,15 +59,31 @@ _OPTIONS_RE = re.compile(r"\b(?:options?|categor(?:y|ies)|classes|class)\b", re.
 
 def task_of_file(path: Path | str) -> tuple[str | None, str | None]:
     """(task, subset) from an official file name, or from the words in another name; None where
-    the name does not tell. The subset is ``multi`` or ``single`` as a whole word of the name (the
-    last one), so a model name such as ``qwen2-vl-multimodal`` in a file name does not set it."""
+    the name does not tell.
+
+    The task: the nine official names as they are; any other name by its whole words (a model name
+    holding "count" inside a longer word names nothing), the most specific word winning: a word
+    found in one task's official names (``refer``) beats ``classify``, which five of them share.
+    Two equally specific words of different tasks leave the task to the records' question tags.
+    A swift chunk file (``chunk_N_results.jsonl``) is named by its folder, the input file's stem.
+    The subset is ``multi`` or ``single`` as a whole word of the name (the last one), so a model
+    name such as ``qwen2-vl-multimodal`` in a file name does not set it."""
     name = Path(path).name
     if name in OFFICIAL_FILES:
         return OFFICIAL_FILES[name]
+    if SWIFT_CHUNK_RE.fullmatch(name):
+        # swift's chunk files are named by number only, in a folder named after the input file
+        return task_of_file(Path(path).parent.name) if Path(path).parent.name else (None, None)
     lowered = name.lower()
-    task = next((t for word, t in _FILE_WORDS if word in lowered), None)
+    spread = {}  # task -> the spread of its most specific word in the name
+    for word in _name_words(lowered):
+        if word in _WORD_TASK:
+            task = _WORD_TASK[word]
+            spread[task] = min(spread.get(task, _WORD_SPREAD[word]), _WORD_SPREAD[word])
+    narrowest = min(spread.values(), default=0)
+    tasks = [task for task, value in spread.items() if value == narrowest]
     subsets = _SUBSET_WORD_RE.findall(lowered)
-    return task, (subsets[-1] if subsets else None)
+    return (tasks[0] if len(tasks) == 1 else None), (subsets[-1] if subsets else None)
 
 
 def task_of_question(question: str) -> str:

@@ -69,6 +69,65 @@ def distinct_budgets(budgets: dict[str, int]) -> dict[str, int]:
     return out
 
 
+class BudgetError(SarchatError):
+    """A generation budget below the longest reference answer of the set a task runs on."""
+
+
+def task_budgets(folder: Path) -> dict[str, tuple[str, int | None]]:
+    """Each task of a task folder: lmms-eval task name -> (suite task its rows hold, max_new_tokens)."""
+    from sarchat_tasks.lite import LITE_SUFFIX
+
+    out = {}
+    for path in sorted(folder.glob("*.yaml")):
+        config = read_task_yaml(path, resolve_includes=True)
+        rows = ((config.get("dataset_kwargs") or {}).get("data_files") or {}).get("test")
+        if not isinstance(config.get("task"), str) or not isinstance(rows, str):
+            continue
+        budget = (config.get("generation_kwargs") or {}).get("max_new_tokens")
+        out[config["task"]] = (Path(rows).stem.removesuffix(LITE_SUFFIX), budget)
+    return out
+
+
+def group_members(folder: Path, names: list[str]) -> list[str]:
+    """The task names a list of task and group names runs, groups expanded from their YAMLs."""
+    groups = {}
+    for path in folder.glob("*.yaml"):
+        config = read_task_yaml(path)
+        if isinstance(config.get("group"), str):
+            groups[config["group"]] = [t for t in config.get("task") or [] if isinstance(t, str)]
+    out: list[str] = []
+    pending = list(names)
+    while pending:
+        name = pending.pop(0)
+        if name in groups:
+            pending[:0] = groups.pop(name)  # popped: a group listing itself cannot loop
+        elif name not in out:
+            out.append(name)
+    return out
+
+
+def budget_shortfalls(
+    folder: Path, names: list[str], longest: dict[str, int], override: int | None = None
+) -> list[str]:
+    """One line per task of ``names`` whose budget (its YAML's, or ``override``, lmms-eval's
+    ``--gen_kwargs max_new_tokens``) is below the longest reference answer of its set
+    (``longest``: suite task -> tokens, from the set's manifest): such a budget cuts a right answer."""
+    budgets = task_budgets(folder)
+    lines = []
+    for name in group_members(folder, names):
+        if name not in budgets:
+            continue
+        task, budget = budgets[name]
+        budget = override if override is not None else budget
+        if task in longest and (not isinstance(budget, int) or budget < longest[task]):
+            source = "--gen_kwargs" if override is not None else f"{folder / name}.yaml"
+            lines.append(
+                f"{name}: max_new_tokens {budget} ({source}) is below the longest reference answer of the set, "
+                f"{longest[task]} tokens"
+            )
+    return lines
+
+
 class _TaskYamlLoader(yaml.SafeLoader):
     """Reads lmms-eval task YAMLs without importing anything: ``!function x`` becomes ``"x"``."""
 
@@ -269,12 +328,41 @@ def packaged_yamls() -> dict[str, str]:
     return out
 
 
+_BUDGET_LINE_RE = re.compile(r"^(  max_new_tokens: )(\d+)$", re.MULTILINE)
+
+
+def sample_budgets() -> dict[str, int]:
+    """The bundled sample's generation budgets by task, as its manifest measured them."""
+    import json
+
+    manifest = json.loads((bundled_sample() / "manifest.json").read_text(encoding="utf-8"))
+    return {task: int(info["max_new_tokens"]) for task, info in manifest["tasks"].items()}
+
+
+def with_sample_budget(name: str, text: str, budgets: dict[str, int]) -> str:
+    """A hand-written packaged task YAML (``sarchat_<task>.yaml``) with its ``max_new_tokens`` set
+    to the bundled sample's budget for the task: the packaged tasks read that sample, so their
+    budget is measured on it like any prepared set's and never cuts one of its references."""
+    task = name.removeprefix("sarchat_").removesuffix(".yaml")
+    if len(_BUDGET_LINE_RE.findall(text)) != 1:
+        raise TaskFolderError(f"task_yamls/{name}: expected one 'max_new_tokens: N' line under generation_kwargs")
+    return _BUDGET_LINE_RE.sub(lambda m: f"{m.group(1)}{budgets[task]}", text)
+
+
 def write_packaged_yamls(folder: Path | None = None) -> list[Path]:
     """Write ``packaged_yamls()`` into the packaged task folder (the source tree's ``task_yamls/``
-    in an editable install); returns the files that changed."""
+    in an editable install), and each task YAML's budget from the bundled sample; returns the
+    files that changed."""
+    from sarchat_tasks.registry import TASKS
+
     folder = Path(folder) if folder else packaged_task_folder()
+    budgets = sample_budgets()
+    files = dict(packaged_yamls())
+    for spec in TASKS.values():
+        name = f"{spec.lmms_task}.yaml"
+        files[name] = with_sample_budget(name, (folder / name).read_text(encoding="utf-8"), budgets)
     changed = []
-    for name, text in packaged_yamls().items():
+    for name, text in files.items():
         path = folder / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

@@ -55,7 +55,7 @@ RECORDS: dict[str, list[tuple[str, str, str]]] = {
         ("images/depot.png", "[count] Count the tank in this satellite image.", "There are 2 instances. {<20><30><60><70>}{<200><150><240><190>}"),
         ("images/airport.png", "[count] Count the aircraft in this satellite image.", "There is 1 instance. {<393><326><470><394>}"),
     ],
-    "SARChat_grounding_multi_test.json": [
+    "SARChat_classify_grounding_multi_test.json": [
         ("images/harbour.png", "[grounding] What objects can you identify in this SAR image and where are they located?",
          "In this SAR image, I can identify several objects and their locations: There are 3 ships: one in the bottom center portion "
          "{<294><358><329><427>}, one in the bottom left portion {<61><448><122><503>}, one in the middle left portion {<27><199><78><261>}. "
@@ -64,11 +64,11 @@ RECORDS: dict[str, list[tuple[str, str, str]]] = {
          "In this SAR image, I can identify several objects and their locations: There are 2 tanks: one in the top left portion "
          "{<20><30><60><70>}, one in the bottom right portion {<200><150><240><190>}. There is 1 car: one in the top center portion {<150><20><170><34>}."),
     ],
-    "SARChat_grounding_single_test.json": [
+    "SARChat_classify_grounding_single_test.json": [
         ("images/airport.png", "[grounding] What objects can you identify in this SAR image and where are they located?",
          "In this SAR image, I can identify several objects and their locations: There is 1 aircraft: one in the bottom right portion {<393><326><470><394>}."),
     ],
-    "SARChat_identify_multi_test.json": [
+    "SARChat_classify_identify_multi_test.json": [
         ("images/harbour.png", "[identify] What can you identify within these coordinates: {<294><358><329><427>}?",
          "Examining the bottom center area reveals a very small ship."),
         ("images/harbour.png", "[identify] Could you specify what appears at {<193><157><245><306>}?",
@@ -76,16 +76,16 @@ RECORDS: dict[str, list[tuple[str, str, str]]] = {
         ("images/depot.png", "[identify] What can you identify within these coordinates: {<150><20><170><34>}?",
          "Examining the top center area reveals a very small car."),
     ],
-    "SARChat_identify_single_test.json": [
+    "SARChat_classify_identify_single_test.json": [
         ("images/airport.png", "[identify] Could you specify what appears at {<393><326><470><394>}?",
          "Present in the bottom right area is a very small aircraft."),
     ],
-    "SARChat_refer_multi_test.json": [
+    "SARChat_classify_refer_multi_test.json": [
         ("images/harbour.png", "[refer] Identify 3 ship.",
          "{<294><358><329><427>} (bottom center){<61><448><122><503>} (bottom left){<27><199><78><261>} (middle left)"),
         ("images/depot.png", "[refer] Identify 2 tank.", "{<20><30><60><70>} (top left){<200><150><240><190>} (bottom right)"),
     ],
-    "SARChat_refer_single_test.json": [
+    "SARChat_classify_refer_single_test.json": [
         ("images/airport.png", "[refer] Locate 1 aircraft.", "{<393><326><470><394>} (bottom right)"),
         ("images/depot.png", "[refer] Locate 1 car.", "{<150><20><170><34>} (top center)"),
     ],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_official_release import VERBATIM_TEST_FILES
 
 from sarchat_tasks.build.coco import SourceImage, image_candidates, read_split
 from sarchat_tasks.build.pipeline import REPORT, BuildError, build
@@ -149,12 +150,12 @@ def test_record_counts_per_file(known_build):
         "SARChat_classify_test.json": 5,  # one per image
         "SARChat_describe_test.json": 3,  # images 1, 2, 5 (3 is under 224 px, 4 holds only a 16:1 bridge)
         "SARChat_classify_count_test.json": 7,  # (image, category): 3 + 1 + 1 + 1 + 1
-        "SARChat_grounding_multi_test.json": 2,  # images 1 and 3
-        "SARChat_grounding_single_test.json": 3,  # images 2, 4, 5
-        "SARChat_identify_multi_test.json": 6,  # one question per object here: 4 + 2
-        "SARChat_identify_single_test.json": 3,
-        "SARChat_refer_multi_test.json": 2,  # two ships in image 1, two tanks in image 3
-        "SARChat_refer_single_test.json": 5,
+        "SARChat_classify_grounding_multi_test.json": 2,  # images 1 and 3
+        "SARChat_classify_grounding_single_test.json": 3,  # images 2, 4, 5
+        "SARChat_classify_identify_multi_test.json": 6,  # one question per object here: 4 + 2
+        "SARChat_classify_identify_single_test.json": 3,
+        "SARChat_classify_refer_multi_test.json": 2,  # two ships in image 1, two tanks in image 3
+        "SARChat_classify_refer_single_test.json": 5,
     }
     assert report["split_details"]["test"]["files"] == counts
     assert report["split_details"]["test"]["instances_per_category"] == {
@@ -195,7 +196,7 @@ def test_counting_records(known_build):
 def test_grounding_records(known_build):
     official, _ = known_build
     question = "[grounding] What objects can you identify in this SAR image and where are they located?"
-    multi = pairs(official / "SARChat_grounding_multi_test.json")
+    multi = pairs(official / "SARChat_classify_grounding_multi_test.json")
     # Relations, threshold (800 + 800) / 8 = 200 px between first instances' centres: ship (125,110)
     # to harbor (680,680) 795 px far; ship to car (790,710) 896 px far; harbor to car 114 px near.
     assert multi[0] == (
@@ -211,7 +212,7 @@ def test_grounding_records(known_build):
         "In this SAR image, I can identify several objects and their locations: "
         f"There are 2 tanks: one in the top left portion {BOX_TANK_1}, one in the bottom right portion {BOX_TANK_2}."
     )
-    single = pairs(official / "SARChat_grounding_single_test.json")
+    single = pairs(official / "SARChat_classify_grounding_single_test.json")
     assert [answer for _, answer, _ in single] == [
         f"In this SAR image, I can identify one object and its location: There is 1 aircraft: one in the middle center portion {BOX_AIRCRAFT}.",
         f"In this SAR image, I can identify one object and its location: There is 1 bridge: one in the middle center portion {BOX_BRIDGE}.",
@@ -221,7 +222,7 @@ def test_grounding_records(known_build):
 
 def test_identification_records(known_build):
     official, _ = known_build
-    multi = pairs(official / "SARChat_identify_multi_test.json")
+    multi = pairs(official / "SARChat_classify_identify_multi_test.json")
     # Sizes by area ratio: ship 1,000/640,000 very small; harbor 25,600/640,000 = 0.04 small; car
     # 400/640,000 very small; ship 20,000/640,000 = 0.031 small; tanks 400 and 900 of 40,000 very small.
     # Shapes by w/h: 2.5 and 2.0 wide, the rest 1.0 approximately square.
@@ -240,7 +241,7 @@ def test_identification_records(known_build):
              "JPEGImages/test/c.jpg"),
         ]
     ]  # fmt: skip
-    single = [answer for _, answer, _ in pairs(official / "SARChat_identify_single_test.json")]
+    single = [answer for _, answer, _ in pairs(official / "SARChat_classify_identify_single_test.json")]
     # aircraft 12,544/262,144 = 0.048 small; bridge 25,600/307,200 = 0.083 small, 16:1 wide;
     # harbor 90,000/160,000 = 0.56 very large.
     assert single == [
@@ -252,11 +253,11 @@ def test_identification_records(known_build):
 
 def test_referring_records(known_build):
     official, _ = known_build
-    assert pairs(official / "SARChat_refer_multi_test.json") == [
+    assert pairs(official / "SARChat_classify_refer_multi_test.json") == [
         ("[refer] Identify 2 ship.", f"{BOX_SHIP_1} (top left){BOX_SHIP_2} (middle center)", "JPEGImages/test/a.jpg"),
         ("[refer] Identify 2 tank.", f"{BOX_TANK_1} (top left){BOX_TANK_2} (bottom right)", "JPEGImages/test/c.jpg"),
     ]
-    single = pairs(official / "SARChat_refer_single_test.json")
+    single = pairs(official / "SARChat_classify_refer_single_test.json")
     assert [(q, a) for q, a, _ in single] == [
         ("[refer] Identify 1 harbor.", f"{BOX_HARBOR_1} (bottom right)"),
         ("[refer] Identify 1 car.", f"{BOX_CAR} (bottom right)"),
@@ -330,7 +331,7 @@ def test_empty_files_are_empty_arrays(tmp_path):
     # One image, one object: no multi records at all.
     root = write_sardet(tmp_path / "sardet", data=coco(images=KNOWN_IMAGES[1:2], annotations=[KNOWN_ANNOTATIONS[4]]))
     build(root, tmp_path / "out", splits=["test"], prepare_layout=False, log=lambda m: None)
-    assert (tmp_path / "out" / "official" / "SARChat_grounding_multi_test.json").read_text() == "[]\n"
+    assert (tmp_path / "out" / "official" / "SARChat_classify_grounding_multi_test.json").read_text() == "[]\n"
 
 
 # --- determinism -------------------------------------------------------------------------------
@@ -665,8 +666,9 @@ def test_cli_build(tmp_path, capsys):
     assert "train: 5 of 5 images, 9 objects" in printed
     assert "official/SARChat_train.json" in printed
     assert "note: 1 boxes clipped to the image border" in printed
+    # the release's own nine names (SARCHAT.md, VERBATIM), so its inference script finds its inputs
     assert sorted(p.name for p in (tmp_path / "out" / "official").iterdir()) == sorted(
-        [*TEST_FILES.values(), "SARChat_train.json"]
+        [*VERBATIM_TEST_FILES, "SARChat_train.json"]
     )
     assert not (tmp_path / "out" / "manifest.json").exists()
 

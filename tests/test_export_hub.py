@@ -157,7 +157,7 @@ def test_refuses_an_output_inside_the_set_a_broken_set_and_a_bad_hub_id(tmp_path
 def test_command(tmp_path: Path, capsys):
     out = tmp_path / "hub"
     assert main(["export-hub", str(SAMPLE), "--out", str(out), "--images-origin", "synthetic"]) == 0
-    assert "huggingface-cli upload" in capsys.readouterr().out
+    assert "hf upload" in capsys.readouterr().out
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "x").write_text("x")
     assert main(["export-hub", str(SAMPLE), "--out", str(tmp_path / "other")]) == 2
@@ -168,7 +168,26 @@ def test_sardet_card_asks_for_the_licence_check(tmp_path: Path):
     export_hub(SAMPLE, tmp_path / "hub")
     front, body = _card(tmp_path / "hub")
     assert front["license"] == "other"
+    # the Hub's card spec: a licence `other` is named and linked (license_name, license_link)
+    assert front["license_name"] == "sardet-100k-source-datasets"
+    assert front["license_link"] == "https://github.com/zcablii/SARDet_100K"
     assert "SARDet-100K" in body and "HRSID" in body and "--license" in body
+
+
+def test_upload_command_is_one_the_installed_huggingface_hub_has(tmp_path: Path, capsys):
+    import shutil
+    import subprocess
+    import sys
+
+    # huggingface_hub 1.x replaced `huggingface-cli` with `hf`; the printed command must run as it is
+    assert main(["export-hub", str(SAMPLE), "--out", str(tmp_path / "hub"), "--images-origin", "synthetic"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("upload: "))
+    program, subcommand, *_ = line.removeprefix("upload: ").split()
+    assert (program, subcommand) == ("hf", "upload")
+    hf = shutil.which("hf", path=str(Path(sys.executable).parent)) or shutil.which("hf")
+    assert hf, "huggingface_hub's hf command is not installed beside this Python"
+    done = subprocess.run([hf, "upload", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "--repo-type" in done.stdout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,30 +207,51 @@ def test_export_upstream_reads_a_local_hub_folder(hub_folder: Path, tmp_path: Pa
 def test_export_upstream_refuses_a_folder_that_is_not_a_hub_export(tmp_path: Path):
     with pytest.raises(ExportError, match="export-hub"):
         export(tmp_path / "tasks", dataset_path=tmp_path)
-    with pytest.raises(ExportError, match="exactly one"):
+    with pytest.raises(ExportError, match="export-hub"):
         export(tmp_path / "tasks", "org/name", dataset_path=tmp_path)
-    with pytest.raises(ExportError, match="exactly one"):
-        export(tmp_path / "tasks")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportError, match="is a file"):
+        export(tmp_path / "file", dataset_path=tmp_path)
 
 
-def test_export_upstream_refuses_a_hub_folder_missing_configs(hub_folder: Path, tmp_path: Path):
+def test_export_upstream_refuses_a_hub_folder_without_budgets(hub_folder: Path, tmp_path: Path):
     import shutil
 
     partial = tmp_path / "partial"
     shutil.copytree(hub_folder, partial)
     mark = json.loads((partial / MARK).read_text())
-    del mark["configs"]["description_lite"]
+    del mark["source"]["max_new_tokens"]["description"]
     (partial / MARK).write_text(json.dumps(mark))
-    with pytest.raises(ExportError, match="description_lite"):
+    with pytest.raises(ExportError, match="no generation budget recorded for description"):
         export(tmp_path / "tasks", dataset_path=partial)
 
 
-def test_export_upstream_command_takes_one_data_source(hub_folder: Path, tmp_path: Path, capsys):
+def test_export_upstream_exports_the_tasks_the_dataset_has(hub_folder: Path, tmp_path: Path, capsys):
+    import shutil
+
+    import yaml
+
+    partial = tmp_path / "partial"
+    shutil.copytree(hub_folder, partial)
+    mark = json.loads((partial / MARK).read_text())
+    del mark["configs"]["description"], mark["configs"]["description_lite"]
+    (partial / MARK).write_text(json.dumps(mark))
+    assert main(["export-upstream", str(tmp_path / "tasks"), "--dataset-path", str(partial)]) == 0
+    assert "not exported: description (the dataset has no records for them)" in capsys.readouterr().out
+    names = {p.name for p in (tmp_path / "tasks").glob("*.yaml")}
+    assert "sarchat_description.yaml" not in names and "sarchat_description_lite.yaml" not in names
+    group = yaml.safe_load((tmp_path / "tasks" / "sarchat.yaml").read_text())
+    assert "sarchat_description" not in group["task"] and len(group["task"]) == 5
+    assert group["metadata"]["missing_tasks"] == ["sarchat_description"]
+    assert "has no records for `sarchat_description`" in (tmp_path / "tasks" / "README.md").read_text()
+
+
+def test_export_upstream_command_needs_the_hub_folder(hub_folder: Path, tmp_path: Path, capsys):
     assert main(["export-upstream", str(tmp_path / "a"), "--dataset-path", str(hub_folder)]) == 0
+    assert main(["export-upstream", str(tmp_path / "b"), "--dataset-path", str(hub_folder), "--hub-id", "a/b"]) == 0
+    assert "dataset_path: a/b" in (tmp_path / "b" / "_default_template_yaml").read_text()
     with pytest.raises(SystemExit):
-        main(["export-upstream", str(tmp_path / "b"), "--dataset-path", str(hub_folder), "--hub-id", "a/b"])
-    with pytest.raises(SystemExit):
-        main(["export-upstream", str(tmp_path / "c")])
+        main(["export-upstream", str(tmp_path / "c"), "--hub-id", "a/b"])
     capsys.readouterr()
 
 

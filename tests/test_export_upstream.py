@@ -19,10 +19,11 @@ import pytest
 from official_fixture import RECORDS
 
 from sarchat_tasks import hooks
-from sarchat_tasks.export.upstream import ExportError, export
+from sarchat_tasks.export.hub import export_hub
+from sarchat_tasks.export.upstream import AUTHORS, ExportError, export
 from sarchat_tasks.hooks import process_results
 from sarchat_tasks.registry import TASKS
-from sarchat_tasks.task_folder import packaged_task_folder
+from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
 HUB_ID = "sarchat-bench/SARChat-Bench"
 SNAPSHOT = Path(__file__).parent / "snapshots" / "upstream_prompts.json"
@@ -30,9 +31,17 @@ TASK_NAMES = [f"sarchat_{t}" for t in TASKS] + [f"sarchat_{t}_lite" for t in TAS
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory) -> Path:
+def hub_folder(tmp_path_factory) -> Path:
+    """The bundled sample as ``sarchat export-hub`` writes it: the export reads its tasks and budgets."""
+    folder = tmp_path_factory.mktemp("hub") / "SARChat-Bench"
+    export_hub(bundled_sample(), folder, images_origin="synthetic")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def exported(hub_folder: Path, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("lmms_eval_tasks") / "sarchat"
-    export(folder, HUB_ID)
+    export(folder, HUB_ID, dataset_path=hub_folder)
     return folder
 
 
@@ -158,17 +167,43 @@ def test_box_convention_filter_is_exported(utils_module):
     assert out == [["{<20><20><100><60>}"]]
 
 
-def test_refuses_a_bad_hub_id_and_a_full_folder(tmp_path: Path):
+def test_refuses_a_bad_hub_id_and_a_full_folder(hub_folder: Path, tmp_path: Path):
     with pytest.raises(ExportError):
-        export(tmp_path / "a", "not-a-hub-id")
+        export(tmp_path / "a", "not-a-hub-id", dataset_path=hub_folder)
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "keep.txt").write_text("x")
     with pytest.raises(ExportError):
-        export(tmp_path / "b", HUB_ID)
-    export(tmp_path / "b", HUB_ID, force=True)
+        export(tmp_path / "b", HUB_ID, dataset_path=hub_folder)
+    export(tmp_path / "b", HUB_ID, dataset_path=hub_folder, force=True)
     assert (tmp_path / "b" / "keep.txt").exists() and (tmp_path / "b" / "utils.py").exists()
 
 
 def test_packaged_yamls_are_all_exported(exported: Path):
     packaged = {p.name for p in packaged_task_folder().glob("*.yaml")}
     assert packaged <= {p.name for p in exported.glob("*.yaml")}
+
+
+def test_budgets_are_the_datasets_own(exported: Path, hub_folder: Path):
+    import yaml
+
+    mark = json.loads((hub_folder / "sarchat_export.json").read_text())
+    for task in TASKS:
+        for name in (f"sarchat_{task}.yaml", f"sarchat_{task}_lite.yaml"):
+            budget = yaml.safe_load((exported / name).read_text().replace("!function", ""))["generation_kwargs"]
+            assert budget["max_new_tokens"] == mark["source"]["max_new_tokens"][task]
+            assert budget["max_new_tokens"] >= mark["source"]["longest_reference_tokens"][task]
+
+
+def test_no_suite_only_model_in_the_exported_yamls(exported: Path):
+    # the baselines are lmms-eval models only where this package is installed
+    for path in [*exported.glob("*.yaml"), exported / "_default_template_yaml", exported / "README.md"]:
+        assert "sarchat_cfar" not in path.read_text() and "sarchat_blind" not in path.read_text(), path.name
+    assert "qwen2_vl:" in (exported / "_default_template_yaml").read_text()
+
+
+def test_readme_tells_how_to_choose_the_profile_and_cites_every_author(exported: Path):
+    text = (exported / "README.md").read_text()
+    assert "SARCHAT_PROFILE=sarchat lmms-eval --model qwen2_vl" in text
+    # the paper's six authors (arXiv 2502.08168), in its order
+    assert "Ma, Zhiming and Xiao, Xiayang and Dong, Sihao and Wang, Peidong and Wang, HaiPeng and Pan, Qingyun" in text
+    assert AUTHORS == ("Zhiming Ma", "Xiayang Xiao", "Sihao Dong", "Peidong Wang", "HaiPeng Wang", "Qingyun Pan")

@@ -40,7 +40,7 @@ def loop(tmp_path_factory, sarchat_command) -> dict:
                         "--max-pixels", "12544", "--max-length", "1024"))  # fmt: skip
     _ok(sarchat_command("eval", "--data", base / "build", "--model", "qwen2_vl",
                         "--model_args", f"pretrained={base / 'ft' / 'merged'},device=cpu,device_map=cpu,max_pixels=12544",
-                        "--profile", "sarchat", "--gen_kwargs", "max_new_tokens=8",
+                        "--profile", "sarchat", "--gen_kwargs", "max_new_tokens=8", "--allow-short-budget",
                         "--output_path", base / "run", "--log_samples"))  # fmt: skip
     _ok(sarchat_command("report", f"{MODEL_NAME}={base / 'run'}", "--out", base / "report",
                         "--no-plots", "--bootstrap", "20"))  # fmt: skip

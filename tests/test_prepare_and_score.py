@@ -109,8 +109,8 @@ def _rewrite(files: list[Path], name: str, edit) -> None:
 @pytest.mark.parametrize(
     ("name", "edit", "message"),
     [
-        ("SARChat_refer_single_test.json", lambda r: r[1].update(images=["images/missing.png"]), "record 1: image .* does not exist"),
-        ("SARChat_refer_single_test.json", lambda r: r[0].update(images=["../outside.png"]), "record 0: .*escapes the images root"),
+        ("SARChat_classify_refer_single_test.json", lambda r: r[1].update(images=["images/missing.png"]), "record 1: image .* does not exist"),
+        ("SARChat_classify_refer_single_test.json", lambda r: r[0].update(images=["../outside.png"]), "record 0: .*escapes the images root"),
         ("SARChat_classify_count_test.json", lambda r: r[2]["messages"][1].update(content="There is 1 instance. {<393><326><970><394>}"),
          "record 2: .*outside the 600x400 image"),
         ("SARChat_classify_count_test.json", lambda r: r[0]["messages"][0].update(content="<image>\n[count] Count the submarine."),

@@ -193,7 +193,7 @@ def test_sarchat_score_with_a_profile(tmp_path: Path, capsys):
         "images": ["scene.png"],
         "response": answer,
     }  # fmt: skip
-    preds = tmp_path / "qwen2.5-vl_SARChat_refer_multi_test.json"
+    preds = tmp_path / "qwen2.5-vl_SARChat_classify_refer_multi_test.json"
     preds.write_text(json.dumps([record]), encoding="utf-8")
     scores = {}
     for profile in ("qwen2_5_vl", "qwen3_vl"):

@@ -160,7 +160,7 @@ def test_line_reader_equals_whole_reader(built):
 def test_split_of_file():
     from pathlib import Path
 
-    assert split_of_file(Path("SARChat_refer_multi_test.json")) == "test"
+    assert split_of_file(Path("SARChat_classify_refer_multi_test.json")) == "test"
     assert split_of_file(Path("SARChat_train.json")) == "train"
     assert split_of_file(Path("SARChat_val.json")) == "val"
 

@@ -111,7 +111,9 @@ def _both_runs(exported_tasks: Path, tmp_path: Path, model: list[str]) -> tuple[
     exported_out, packaged_out = tmp_path / "exported", tmp_path / "packaged"
     _run([*lmms_eval(), "--include_path", str(exported_tasks), "--tasks", "sarchat_lite", *model,
           "--output_path", str(exported_out), "--log_samples"])  # fmt: skip
-    _run([sys.executable, "-m", "sarchat_tasks.cli", "eval", "--tasks", "sarchat_lite", *model,
+    # a capped budget is on purpose here: both sides get the same cap
+    allow = ["--allow-short-budget"] if "--gen_kwargs" in model else []
+    _run([sys.executable, "-m", "sarchat_tasks.cli", "eval", "--tasks", "sarchat_lite", *model, *allow,
           "--output_path", str(packaged_out), "--log_samples"])  # fmt: skip
     return exported_out, packaged_out
 

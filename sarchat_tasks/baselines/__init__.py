@@ -15,6 +15,8 @@ imports nothing, so the entry points always resolve, and cheaply.
 
 from __future__ import annotations
 
+# The lmms-eval model names of the baselines: they exist only where this package is installed.
+BASELINE_MODELS = ("sarchat_cfar", "sarchat_blind")
 CFAR_CLASS = "sarchat_tasks.baselines.models.SARChatCFAR"
 BLIND_CLASS = "sarchat_tasks.baselines.models.SARChatBlind"
 

@@ -1,6 +1,6 @@
 """``sarchat export-hub PREPARED_DIR --out HUB_DIR``: a prepared set as a Hugging Face dataset repository.
 
-The folder is ready to upload (``huggingface-cli upload ORG/NAME HUB_DIR --repo-type dataset``) and
+The folder is ready to upload (``hf upload ORG/NAME HUB_DIR --repo-type dataset``) and
 loads offline as it is, with ``datasets.load_dataset(HUB_DIR, name=CONFIG, split="test")``::
 
     HUB_DIR/README.md                                dataset card: ``configs:`` front matter, licence,
@@ -35,7 +35,7 @@ from typing import Any
 
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
-from sarchat_tasks.export.upstream import ARXIV, CITATION, PAPER
+from sarchat_tasks.export.upstream import ARXIV, AUTHOR_LINE, CITATION, PAPER, upload_command
 from sarchat_tasks.prepared import IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, PreparedSet
 
 MARK = "sarchat_export.json"
@@ -204,13 +204,21 @@ def _size_category(rows: int) -> str:
     return "1M<n<10M"
 
 
+OTHER_LICENSE_NAME = "sardet-100k-source-datasets"
+OTHER_LICENSE_LINK = "https://github.com/zcablii/SARDet_100K"
+
+
 def _front_matter(mark: dict[str, Any], license_id: str, pretty_name: str) -> str:
     import yaml
 
     configs = mark["configs"]
     total = max(c["rows"] for c in configs.values())
-    card: dict[str, Any] = {
-        "license": license_id,
+    card: dict[str, Any] = {"license": license_id}
+    if license_id == "other":
+        # the Hub asks an `other` licence to be named and linked: the images keep their ten sources'
+        # terms, which SARDet-100K's repository lists
+        card.update(license_name=OTHER_LICENSE_NAME, license_link=OTHER_LICENSE_LINK)
+    card |= {
         "pretty_name": pretty_name,
         "language": ["en"],
         "task_categories": ["image-text-to-text", "visual-question-answering"],
@@ -294,7 +302,7 @@ def dataset_card(mark: dict[str, Any], *, hub_id: str, license_id: str, images_o
 The test set of SARChat-Bench, a benchmark of vision-language models on synthetic aperture radar
 (SAR) images: six tasks over ships, aircraft, cars, tanks, bridges and harbours, as defined in
 
-> {PAPER}. Ma et al., 2025. arXiv:{ARXIV}. <https://arxiv.org/abs/{ARXIV}>
+> {AUTHOR_LINE}. {PAPER}. arXiv:{ARXIV}, 2025. <https://arxiv.org/abs/{ARXIV}>
 
 {origin}
 
@@ -500,6 +508,9 @@ def _write(
             "images": manifest.get("images"),
             "sources": manifest.get("sources", []),
             "max_new_tokens": {t: i.get("max_new_tokens") for t, i in manifest.get("tasks", {}).items()},
+            "longest_reference_tokens": {
+                t: i.get("longest_reference_tokens") for t, i in manifest.get("tasks", {}).items()
+            },
             "build": build,
         },
         "configs": summary,
@@ -565,5 +576,5 @@ def run(args: argparse.Namespace) -> int:
         f"{len(mark['configs'])} configs, {_mb(sizes['hub_bytes'])} (prepared set {_mb(sizes['prepared_bytes'])}) "
         f"-> {Path(args.out).resolve()} in {mark['seconds']} s"
     )
-    print(f"upload: huggingface-cli upload {args.hub_id} {Path(args.out).resolve()} --repo-type dataset")
+    print(f"upload: {upload_command(args.hub_id, Path(args.out).resolve())}")
     return 0

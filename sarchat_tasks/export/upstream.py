@@ -35,7 +35,7 @@ import yaml
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import ROW_COLUMNS
-from sarchat_tasks.registry import TASKS
+from sarchat_tasks.registry import LMMS_TASK_PREFIX, TASKS
 from sarchat_tasks.task_folder import GENERATED_HEADER, REGISTRY_YAML, packaged_task_folder, read_task_yaml
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # sarchat_tasks/
@@ -48,14 +48,25 @@ TEMPLATE = "_default_template_yaml"
 HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 PAPER = "SARChat-Bench-2M: A Multi-Task Vision-Language Benchmark for SAR Image Interpretation"
 ARXIV = "2502.08168"
+# The paper's authors, in its order (arXiv 2502.08168).
+AUTHORS = ("Zhiming Ma", "Xiayang Xiao", "Sihao Dong", "Peidong Wang", "HaiPeng Wang", "Qingyun Pan")
+AUTHOR_LINE = ", ".join(AUTHORS)
+_BIBTEX_AUTHORS = " and ".join(f"{name.split()[-1]}, {' '.join(name.split()[:-1])}" for name in AUTHORS)
 CITATION = f"""```bibtex
 @article{{ma2025sarchat,
   title   = {{{PAPER}}},
-  author  = {{Ma and others}},
+  author  = {{{_BIBTEX_AUTHORS}}},
   journal = {{arXiv preprint arXiv:{ARXIV}}},
   year    = {{2025}}
 }}
 ```"""
+
+
+def upload_command(hub_id: str, folder: str | Path) -> str:
+    """The command that uploads an exported hub folder: huggingface_hub's ``hf`` CLI (its former
+    ``huggingface-cli`` is gone from current releases)."""
+    return f"hf upload {hub_id} {folder} --repo-type dataset"
+
 
 DOC_TO_VISUAL_SOURCE = '''
 def doc_to_visual(doc):
@@ -258,6 +269,24 @@ def _upstream_value(value: Any) -> Any:
     return value
 
 
+def _without_suite_models(lines: list[str]) -> list[str]:
+    """The template's lines less the profile entries of this suite's own baseline models
+    (``lmms_eval_specific_kwargs.sarchat_cfar``, ...), which plain lmms-eval does not have."""
+    from sarchat_tasks.baselines import BASELINE_MODELS
+
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        key = line.strip().removesuffix(":")
+        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+            skipping = key in BASELINE_MODELS
+        elif not line.startswith("  "):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return out
+
+
 def template_yaml(dataset: str) -> str:
     """The packaged shared template with the hub dataset (an id or a local folder) and the exported hooks."""
     folder = packaged_task_folder()
@@ -268,6 +297,7 @@ def template_yaml(dataset: str) -> str:
     body = [line for line in lines if not line.startswith(skipped)]
     body = [line.replace("!function " + HOOKS_PREFIX, "!function utils.") for line in body]
     body = [f"dataset_path: {dataset}" if line.startswith("dataset_path:") else line for line in body]
+    body = _without_suite_models(body)
     header = [
         f"# SARChat-Bench (arXiv {ARXIV}): settings shared by every task. Each task YAML includes this file",
         "# and sets its task name, its dataset config (dataset_name) and its generation budget. The metric",
@@ -295,25 +325,55 @@ def _flattened(path: Path) -> dict[str, Any]:
     return merged
 
 
-def task_yamls() -> dict[str, str]:
-    """File name -> text of every exported task and group YAML, from the packaged ones."""
+def task_yamls(configs: set[str] | None = None, budgets: dict[str, int] | None = None) -> dict[str, str]:
+    """File name -> text of every exported task and group YAML, from the packaged ones: only the
+    tasks whose dataset config is in ``configs`` (None: all), each with the generation budget of
+    its task in ``budgets`` (measured on the data it reads); the groups list the tasks exported and
+    name the others under ``metadata.missing_tasks``."""
+    from sarchat_tasks.lite import LITE_SUFFIX
+
     out: dict[str, str] = {}
     folder = packaged_task_folder()
+    groups: dict[str, Path] = {}
     for source in sorted(folder.glob("*.yaml")):
         config = _flattened(source)
         if "group" in config:
-            out[source.name] = source.read_text(encoding="utf-8").removeprefix(GENERATED_HEADER)
+            groups[source.name] = source
             continue
         data_files = (config.pop("dataset_kwargs", None) or {}).get("data_files") or {}
         if "task" not in config or not data_files:
             continue
-        exported: dict[str, Any] = {"include": TEMPLATE, "task": config.pop("task")}
-        exported["dataset_name"] = Path(next(iter(data_files.values()))).stem
+        dataset_name = Path(next(iter(data_files.values()))).stem
+        if configs is not None and dataset_name not in configs:
+            continue
+        exported: dict[str, Any] = {"include": TEMPLATE, "task": config.pop("task"), "dataset_name": dataset_name}
         config.pop("doc_to_visual", None)
         config.pop("process_docs", None)
+        task = dataset_name.removesuffix(LITE_SUFFIX)
+        if budgets is not None and isinstance(config.get("generation_kwargs"), dict):
+            if task not in budgets:
+                raise ExportError(f"no generation budget measured for {task}; export the hub folder again")
+            config["generation_kwargs"] = {**config["generation_kwargs"], "max_new_tokens": int(budgets[task])}
         exported.update(_upstream_value(config))
-        text = yaml.dump(exported, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=240)
-        out[source.name] = text
+        out[source.name] = yaml.dump(exported, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=240)
+    tasks = {yaml.safe_load(text.replace("!function", ""))["task"] for text in out.values()}
+    for name, source in groups.items():
+        config = read_task_yaml(source)
+        members = [t for t in config["task"] if t in tasks]
+        missing = [t for t in config["task"] if t not in tasks]
+        if not members:
+            continue
+        text = source.read_text(encoding="utf-8").removeprefix(GENERATED_HEADER)
+        if missing:
+            config["task"] = members
+            config["metadata"] = {**(config.get("metadata") or {}), "missing_tasks": missing}
+            comments = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+            text = (
+                f"# The dataset has no records for {', '.join(missing)}: the group's average covers the others.\n"
+                + comments
+                + yaml.dump(config, sort_keys=False, allow_unicode=True, width=240)
+            )
+        out[name] = text
     return out
 
 
@@ -322,13 +382,28 @@ def task_yamls() -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def readme(hub_id: str, yamls: dict[str, str]) -> str:  # hub_id: an id, or a local hub folder
-    """The task folder's README: paper, citation, tasks, metrics, dataset layout."""
-    tasks = sorted(yaml.safe_load(t.replace("!function", ""))["task"] for n, t in yamls.items() if "group:" not in t)
+def readme(hub_id: str, yamls: dict[str, str], absent: list[str] = ()) -> str:  # hub_id: an id, or a local hub folder
+    """The task folder's README: paper, citation, tasks, metrics, model profiles, dataset layout."""
+    from sarchat_tasks.baselines import BASELINE_MODELS
+    from sarchat_tasks.hooks import PROFILE_ENV
+    from sarchat_tasks.registry import DEFAULT_PROFILE, MODEL_PROFILES, PROFILES
+
+    tasks = _task_names(yamls)
     rows = "\n".join(
         f"| `sarchat_{task}` | `{task}` | " + ", ".join(f"`{c.name}`" for c in TASKS[task].columns) + " |"
         for task in TASKS
+        if task not in absent
     )
+    missing = (
+        f"\n\nThe dataset has no records for {', '.join(f'`sarchat_{t}`' for t in absent)}: those tasks are not\n"
+        "exported, and the groups' averages cover the others (`metadata.missing_tasks` of the group YAMLs)."
+        if absent
+        else ""
+    )
+    by_backend = ", ".join(
+        f"`{backend}` -> `{profile}`" for backend, profile in MODEL_PROFILES.items() if backend not in BASELINE_MODELS
+    )
+    profiles = ", ".join(f"`{name}`" for name in PROFILES)
     lite = ", ".join(f"`{t}`" for t in tasks if t.endswith("_lite"))
     columns = ", ".join(f"`{c}`" for c in ROW_COLUMNS)
     return f"""# SARChat-Bench
@@ -337,7 +412,7 @@ SARChat-Bench evaluates vision-language models on synthetic aperture radar (SAR)
 (counting, spatial grounding, cross-modal identification, referring, fine-grained description,
 classification) over the SARDet-100K test images, as defined in
 
-> {PAPER}. Ma et al., 2025. arXiv:{ARXIV}. <https://arxiv.org/abs/{ARXIV}>
+> {AUTHOR_LINE}. {PAPER}. arXiv:{ARXIV}, 2025. <https://arxiv.org/abs/{ARXIV}>
 
 The paper publishes no scoring code; these tasks implement its metrics (section 4) rule by rule.
 Generated by `sarchat export-upstream` from sarchat-bench {__version__}; regenerate, do not edit.
@@ -349,7 +424,7 @@ subset of each test file, chosen from record ids; tasks {lite}).
 
 | task | dataset config | metrics (Table 3 columns and extras) |
 |---|---|---|
-{rows}
+{rows}{missing}
 
 Every task also reports `avg_score` (its task score a_t: the plain mean of its Table 3 columns,
 paper equation 5), `parse_failure_rate` (share of answers in which nothing could be read) and
@@ -369,6 +444,21 @@ equation 4: task scores weighted by the number of samples.
   `qwen: norm1000`); conventions are never guessed from the ground truth.
 - Scoring never raises on model output; an unreadable answer scores as an empty one.
 
+## Model profiles: how each model is asked and read
+
+A profile adds to each SARChat question the instruction a model family follows (its own box
+syntax) and reads its boxes in that family's coordinate frame. The task YAMLs choose it from the
+`--model` backend ({by_backend}; any other backend: `{DEFAULT_PROFILE}`). The environment variable
+`{PROFILE_ENV}` overrides that choice for every task; set it for a model fine-tuned on SARChat, which
+must get the paper's question verbatim (`sarchat`), whatever backend runs it:
+
+```bash
+{PROFILE_ENV}=sarchat lmms-eval --model qwen2_vl --model_args pretrained=PATH/TO/FINETUNED --tasks sarchat ...
+```
+
+Profiles: {profiles}. The profile a run used is part of its result: runs with different
+profiles are not comparable.
+
 ## Dataset
 
 `dataset_path: {hub_id}`, one config per task YAML's `dataset_name`, split `test`. Columns:
@@ -378,7 +468,7 @@ shard, and a dataset card) is written from a prepared set by sarchat-bench and u
 
 ```bash
 sarchat export-hub data/sarchat --out hub/SARChat-Bench    # loads offline: load_dataset("hub/SARChat-Bench", "counting")
-huggingface-cli upload {hub_id} hub/SARChat-Bench --repo-type dataset
+{upload_command(hub_id, "hub/SARChat-Bench")}
 ```
 
 ## Citation
@@ -393,24 +483,31 @@ huggingface-cli upload {hub_id} hub/SARChat-Bench --repo-type dataset
 
 
 def export(
-    out: Path, hub_id: str | None = None, *, dataset_path: Path | str | None = None, force: bool = False
-) -> list[Path]:
-    """Write the task folder to ``out``, reading its data from the hub dataset ``hub_id`` or from a
-    local folder written by ``sarchat export-hub`` (``dataset_path``); returns the files written."""
-    if (hub_id is None) == (dataset_path is None):
-        raise ExportError("give exactly one of --hub-id ORG/NAME and --dataset-path HUB_DIR")
+    out: Path, hub_id: str | None = None, *, dataset_path: Path | str, force: bool = False
+) -> tuple[list[Path], list[str]]:
+    """Write the task folder to ``out`` for the dataset folder ``dataset_path`` (written by
+    ``sarchat export-hub``, the folder uploaded to the hub): its tasks, with the generation budgets
+    measured on its records. The YAMLs name ``hub_id`` as their dataset, else the local folder (to
+    run them offline). Returns the files written and the tasks the dataset has no records for."""
     if hub_id is not None and not HUB_ID_RE.match(hub_id):
         raise ExportError(f"--hub-id must look like ORG/NAME, got {hub_id!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file, not a folder")
     if out.exists() and any(out.iterdir()) and not force:
         raise ExportError(f"{out} is not empty; pass --force to overwrite the files it would write")
-    yamls = task_yamls()
-    dataset = hub_id if hub_id is not None else _checked_hub_folder(Path(dataset_path), yamls)
+    local, configs, budgets = _checked_hub_folder(Path(dataset_path))
+    if hub_id is None and (any(c in local for c in ":#'\"\n") or local != local.strip()):
+        raise ExportError(f"--dataset-path {local}: the path must be plain to be written in a YAML; move the folder")
+    dataset = hub_id if hub_id is not None else local
+    yamls = task_yamls(configs, budgets)
+    exported = {t.removeprefix(LMMS_TASK_PREFIX) for t in _task_names(yamls)}
+    absent = [task for task in TASKS if task not in exported]
     files = {
         TEMPLATE: template_yaml(dataset),
         **yamls,
         "utils.py": utils_source(dataset),
-        "README.md": readme(dataset, yamls),
+        "README.md": readme(dataset, yamls, absent),
     }
     for name, text in files.items():
         if name != "README.md" and _depends_on_package(name, text):
@@ -420,27 +517,40 @@ def export(
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
         written.append(out / name)
-    return written
+    return written, absent
 
 
-def _checked_hub_folder(folder: Path, yamls: dict[str, str]) -> str:
-    """The absolute path of a ``sarchat export-hub`` folder holding a config for every task YAML."""
+def _task_names(yamls: dict[str, str]) -> list[str]:
+    """The task names of exported YAMLs (not the groups)."""
+    return sorted(yaml.safe_load(t.replace("!function", ""))["task"] for t in yamls.values() if "group:" not in t)
+
+
+def _checked_hub_folder(folder: Path) -> tuple[str, set[str], dict[str, int]]:
+    """A ``sarchat export-hub`` folder's absolute path, its dataset configs, and the generation
+    budget per task measured on its records (never below its longest reference answer)."""
     from sarchat_tasks.export.hub import HubExportError, read_mark
 
     try:
         mark = read_mark(folder)
     except HubExportError as exc:
         raise ExportError(f"--dataset-path: {exc}") from exc
-    wanted = {yaml.safe_load(t.replace("!function", ""))["dataset_name"] for t in yamls.values() if "group:" not in t}
-    missing = sorted(wanted - set(mark.get("configs", {})))
-    if missing:
+    configs = set(mark.get("configs") or {})
+    source = mark.get("source") or {}
+    budgets = {t: b for t, b in (source.get("max_new_tokens") or {}).items() if isinstance(b, int) and b > 0}
+    for task, longest in (source.get("longest_reference_tokens") or {}).items():
+        if task in budgets and isinstance(longest, int) and budgets[task] < longest:
+            raise ExportError(
+                f"--dataset-path {folder}: the budget of {task}, {budgets[task]} tokens, is below its longest "
+                f"reference answer, {longest}; prepare and export the set again"
+            )
+    unmeasured = sorted({c.removesuffix("_lite") for c in configs} - set(budgets))
+    if not configs or unmeasured:
         raise ExportError(
-            f"--dataset-path {folder} lacks the configs {', '.join(missing)}; export the full prepared set"
+            f"--dataset-path {folder}: "
+            + (f"no generation budget recorded for {', '.join(unmeasured)}" if configs else "no dataset config")
+            + "; export it again with this version of `sarchat export-hub`"
         )
-    path = str(folder.resolve())
-    if any(c in path for c in ":#'\"\n") or path != path.strip():
-        raise ExportError(f"--dataset-path {path}: the path must be plain to be written in a YAML; move the folder")
-    return path
+    return str(folder.resolve()), configs, budgets
 
 
 def _depends_on_package(name: str, text: str) -> bool:
@@ -457,17 +567,18 @@ def _depends_on_package(name: str, text: str) -> bool:
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", type=Path, help="task folder to write, e.g. lmms-eval/lmms_eval/tasks/sarchat")
-    data = parser.add_mutually_exclusive_group(required=True)
-    data.add_argument("--hub-id", help="Hugging Face dataset holding the rows and images (ORG/NAME)")
-    data.add_argument("--dataset-path", type=Path, metavar="HUB_DIR",
-                      help="a local folder written by `sarchat export-hub`, instead of the hub (offline checks)")  # fmt: skip
+    parser.add_argument("--dataset-path", type=Path, metavar="HUB_DIR", required=True,
+                        help="the folder `sarchat export-hub` wrote (the one uploaded): its tasks and generation budgets")  # fmt: skip
+    parser.add_argument("--hub-id", help="the hub dataset the YAMLs load (ORG/NAME); default: HUB_DIR itself, offline")
     parser.add_argument("--force", action="store_true", help="overwrite the files in a non-empty folder")
 
 
 def run(args: argparse.Namespace) -> int:
-    written = export(args.out, args.hub_id, dataset_path=args.dataset_path, force=args.force)
+    written, absent = export(args.out, args.hub_id, dataset_path=args.dataset_path, force=args.force)
     for path in written:
         print(path)
     dataset = args.hub_id or Path(args.dataset_path).resolve()
     print(f"{len(written)} files -> {Path(args.out).resolve()} (dataset {dataset})")
+    if absent:
+        print(f"not exported: {', '.join(absent)} (the dataset has no records for them)")
     return 0

@@ -2,8 +2,11 @@
 
 The original repository runs ``swift infer``, which writes one record per sample with the
 conversation (``messages``/``images``), the model's ``response`` and the reference ``labels``,
-as a JSON array or JSON lines. The task and subset come from the official file name, else from
-the question's tag; image sizes come from the images (``--images``) or from a prepared set
+as a JSON array or JSON lines. Its inference script cuts each test file into chunks of 10,000
+records, answers chunk N into ``<stem>/chunk_N_results.jsonl`` (JSON lines) and merges them into
+``<stem>_final_results.jsonl`` (one JSON array despite the suffix); ``sarchat score`` takes that
+output folder whole (``prediction_files``). The task and subset come from the official file name
+(a chunk's from its folder), else from the question's tag; image sizes come from the images (``--images``) or from a prepared set
 (``--data``), since boxes are scored in pixels. The metric code is the one the lmms-eval hooks use.
 """
 
@@ -19,6 +22,7 @@ from typing import Any
 from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import score_records
+from sarchat_tasks.official import SWIFT_CHUNK_RE
 from sarchat_tasks.prepare import PrepareError, read_records, resolve_image
 from sarchat_tasks.registry import TASKS, primary_category
 from sarchat_tasks.scoring import average_score
@@ -56,6 +60,99 @@ def image_resolver(images_root: Path | None):
     return resolve
 
 
+FINAL_SUFFIX = "_final_results"
+
+
+def _stem_key(path: Path) -> str:
+    """The input file a prediction file answers: ``X_test_final_results.jsonl`` and ``X_test.json``
+    both answer ``X_test``."""
+    return path.name.rsplit(".", 1)[0].removesuffix(FINAL_SUFFIX)
+
+
+def _chunk_results(folder: Path) -> tuple[dict[int, Path], list[int]]:
+    """A swift chunk folder's result files by chunk number, and the chunks that have none: every
+    chunk whose input ``chunk_N.jsonl`` lies there, and every number between the lowest and the
+    highest seen, lacking its ``chunk_N_results.jsonl``."""
+    results: dict[int, Path] = {}
+    inputs: set[int] = set()
+    for path in folder.iterdir():
+        match = SWIFT_CHUNK_RE.fullmatch(path.name)
+        if not match or not path.is_file():
+            continue
+        if match.group(2):
+            results[int(match.group(1))] = path
+        else:
+            inputs.add(int(match.group(1)))
+    seen = inputs | set(results)
+    expected = inputs | set(range(min(seen), max(seen) + 1)) if seen else set()
+    return dict(sorted(results.items())), sorted(expected - set(results))
+
+
+def prediction_files(paths: list[Path], *, partial: bool = False) -> tuple[list[Path], dict[str, list[int]]]:
+    """The files to score, each once, and the chunks missing per folder (only with ``partial``).
+
+    A file is taken as given. A folder is read as the official inference script leaves its output:
+    its own ``.json``/``.jsonl`` files (``<stem>_final_results.jsonl``), and, for an input whose merged
+    file is absent (a run cut short), the ``chunk_N_results.jsonl`` files of its ``<stem>/`` folder.
+    Refused, since each would change a score silently: two different files answering the same input
+    (or chunk), a merged file given beside chunks of the same input, and missing chunks unless
+    ``partial``."""
+    # (input stem, chunk number or None for a whole file) -> file
+    chosen: dict[tuple[str, int | None], Path] = {}
+    missing: dict[str, list[int]] = {}
+
+    def take(key: tuple[str, int | None], path: Path) -> None:
+        earlier = chosen.get(key)
+        if earlier is not None and earlier.resolve() != path.resolve():
+            raise ScoreError(f"{earlier} and {path} both hold predictions for {key[0]}; pass one of them")
+        chosen[key] = path
+
+    def chunk_key(path: Path) -> tuple[str, int]:
+        return path.resolve().parent.name, int(SWIFT_CHUNK_RE.fullmatch(path.name).group(1))
+
+    folders = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            folders.append(path)
+            files = [f for f in sorted(path.iterdir()) if f.is_file() and f.suffix in (".json", ".jsonl")]
+        else:
+            files = [path]
+        for file in files:
+            if SWIFT_CHUNK_RE.fullmatch(file.name):
+                if file.parent.resolve() in {f.resolve() for f in folders} or not file.name.endswith("_results.jsonl"):
+                    continue  # a folder's own chunk inputs, or an input chunk (no answers)
+                take(chunk_key(file), file)
+            else:
+                take((_stem_key(file), None), file)
+    for folder in folders:
+        # the output folder's per-input folders, or one such folder given itself
+        for sub in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+            sub = sub.resolve()
+            if (sub.name, None) in chosen:
+                continue  # the merged file holds every chunk's answers
+            results, absent = _chunk_results(sub)
+            if absent and not partial:
+                names = ", ".join(f"chunk_{n}_results.jsonl" for n in absent)
+                raise ScoreError(
+                    f"{sub}: the run was cut short: no {names} and no {sub.name}{FINAL_SUFFIX}.jsonl; "
+                    "rerun those chunks, or pass --partial to score the chunks present"
+                )
+            if absent:
+                missing[str(sub)] = absent
+            for number, result in results.items():
+                take((sub.name, number), result)
+    whole = {stem for stem, number in chosen if number is None}
+    for stem, number in chosen:
+        if number is not None and stem in whole:
+            raise ScoreError(
+                f"{chosen[stem, None]} and {chosen[stem, number]} both hold predictions for {stem} "
+                "(the merged file and one of its chunks); pass one of them"
+            )
+    if not chosen:
+        raise ScoreError(f"no prediction file in {', '.join(str(p) for p in paths)}")
+    return list(chosen.values()), missing
+
+
 def score_files(
     paths: list[Path], images_root: Path | None = None, conventions: BoxConventions | None = None
 ) -> dict[str, Any]:
@@ -82,7 +179,17 @@ def score_files(
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, help="prediction files (JSON array or JSON lines)")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="prediction files (JSON array or JSON lines), or the official inference script's output folder",
+    )
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="score a folder whose run was cut short (chunks without results); the output lists the missing chunks",
+    )
     parser.add_argument(
         "--images",
         type=Path,
@@ -99,7 +206,16 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    metrics = score_files(args.files, args.images, box_reading(args.profile, args.conventions, args.frame))
+    conventions = box_reading(args.profile, args.conventions, args.frame)
+    files, missing = prediction_files(args.files, partial=args.partial)
+    metrics = score_files(files, args.images, conventions)
+    if missing:
+        metrics["missing_chunks"] = missing
+        for folder, chunks in missing.items():
+            print(
+                f"sarchat score: warning: {folder}: chunks {', '.join(map(str, chunks))} have no results",
+                file=sys.stderr,
+            )
     json.dump(metrics, sys.stdout, indent=2)
     print()
     return 0

@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import MANIFEST, PreparedSet
 from sarchat_tasks.registry import profile_for_model
 from sarchat_tasks.run.launcher import Launch, has_flag, launch, lmms_eval_argv, option, results_files
-from sarchat_tasks.task_folder import packaged_task_folder, write_task_folder
+from sarchat_tasks.task_folder import budget_shortfalls, bundled_sample, packaged_task_folder, write_task_folder
 
 __all__ = ["lmms_eval_argv", "results_files", "run", "task_folder"]
 
@@ -60,6 +61,11 @@ def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--profile", help="model profile (sarchat profiles); default: the one --model names, else generic"
+    )
+    parser.add_argument(
+        "--allow-short-budget",
+        action="store_true",
+        help="run even if --gen_kwargs max_new_tokens is below a task's longest reference answer (cuts answers)",
     )
 
 
@@ -105,6 +111,39 @@ def record_profile(results_path: Path, profile: str) -> None:
     temporary = results_path.with_name(results_path.name + ".partial")
     temporary.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
     temporary.replace(results_path)
+
+
+_MAX_NEW_TOKENS_RE = re.compile(r"(?:^|,)\s*max_new_tokens\s*=\s*([^,]*)")
+
+
+def check_budgets(folder: Path, data: Path | None, tasks: str, extra: list[str], allow_short: bool) -> None:
+    """Refuse, before any generation, a generation budget below the longest reference answer of the
+    set a task runs on (a right answer would be cut and scored as wrong); ``--allow-short-budget``
+    turns the refusal into a warning, for users who cap generation on purpose."""
+    manifest = PreparedSet(data if data is not None else bundled_sample()).manifest
+    longest = {
+        task: int(info["longest_reference_tokens"])
+        for task, info in manifest.get("tasks", {}).items()
+        if isinstance(info.get("longest_reference_tokens"), int)
+    }
+    found = _MAX_NEW_TOKENS_RE.findall(option(extra, "--gen_kwargs") or "")
+    override = None
+    if found:
+        try:
+            override = int(found[-1].strip())
+        except ValueError:
+            raise EvalError(f"--gen_kwargs: max_new_tokens must be a whole number, got {found[-1].strip()!r}") from None
+    lines = budget_shortfalls(folder, tasks.split(","), longest, override)
+    if not lines:
+        return
+    if not allow_short:
+        raise EvalError(
+            "a generation budget would cut right answers: "
+            + "; ".join(lines)
+            + ". Raise max_new_tokens, or pass --allow-short-budget to cap generation on purpose"
+        )
+    for line in lines:
+        print(f"sarchat eval: warning: {line}; answers longer than the budget are cut", file=sys.stderr)
 
 
 def known_task_names(folder: Path) -> set[str]:
@@ -189,6 +228,7 @@ def run(args: argparse.Namespace) -> int:
         extra.append("--log_samples")  # sharding, merge, rescore and the report's intervals read them
     tasks = option(extra, "--tasks") or "sarchat"
     check_task_names(folder, args.data, tasks)
+    check_budgets(folder, args.data, tasks, extra, args.allow_short_budget)
     if args.data is not None:
         missing = PreparedSet(args.data).missing_tasks()
         if missing and "sarchat" in tasks.split(","):
