@@ -9,8 +9,8 @@ longest reference in estimated tokens, plus 25 % and 16, rounded up to 16).
 Printed:
 
 1. the worst case at the official test sizes (226,636 records): each task's budget times its size,
-   with the packaged task YAMLs' budgets and with the budgets a prepared set derives, against
-   2048 per record;
+   with fixed budgets sized for 50 objects per image (``synthetic_responses.FIXED_BUDGETS``) and
+   with the budgets a prepared set derives, against 2048 per record;
 2. a real lmms-eval run of a tiny random Qwen2-VL (``tests/tiny_qwen2vl.py``; it never emits its
    end token) over the test fixture (``tests/official_fixture.py``), once with the budgets the
    prepared fixture derives and once with the packaged budgets: the tokens each record actually
@@ -80,22 +80,22 @@ def print_suite_budgets(derived: dict[str, int], source: str) -> None:
     import synthetic_responses
 
     sizes = synthetic_responses.OFFICIAL_SIZES
-    packaged = synthetic_responses.generation_budgets()
+    fixed = synthetic_responses.generation_budgets()
     total = sum(sizes.values())
     original = ORIGINAL_BUDGET * total
     print(f"worst case at the official test sizes ({total:,} records), tokens; derived from {source}")
-    print(f"{'task':15s} {'records':>8s} {'packaged':>9s} {'x size':>13s} {'derived':>8s} {'x size':>13s} "
-          f"{'2048 x size':>13s} {'packaged/2048':>13s} {'derived/2048':>12s}")  # fmt: skip
+    print(f"{'task':15s} {'records':>8s} {'fixed':>9s} {'x size':>13s} {'derived':>8s} {'x size':>13s} "
+          f"{'2048 x size':>13s} {'fixed/2048':>13s} {'derived/2048':>12s}")  # fmt: skip
     sums = defaultdict(int)
     for task, size in sizes.items():
-        p, d = packaged[task], derived.get(task, packaged[task])
-        sums["packaged"] += p * size
+        p, d = fixed[task], derived.get(task, fixed[task])
+        sums["fixed"] += p * size
         sums["derived"] += d * size
         print(f"{task:15s} {size:8,d} {p:9d} {p * size:13,d} {d:8d} {d * size:13,d} {ORIGINAL_BUDGET * size:13,d} "
               f"{p / ORIGINAL_BUDGET:13.3f} {d / ORIGINAL_BUDGET:12.3f}")  # fmt: skip
-    print(f"{'total':15s} {total:8,d} {'':9s} {sums['packaged']:13,d} {'':8s} {sums['derived']:13,d} "
-          f"{original:13,d} {sums['packaged'] / original:13.3f} {sums['derived'] / original:12.3f}")  # fmt: skip
-    print(f"mean budget per record: packaged {sums['packaged'] / total:.0f}, derived {sums['derived'] / total:.0f}, "
+    print(f"{'total':15s} {total:8,d} {'':9s} {sums['fixed']:13,d} {'':8s} {sums['derived']:13,d} "
+          f"{original:13,d} {sums['fixed'] / original:13.3f} {sums['derived'] / original:12.3f}")  # fmt: skip
+    print(f"mean budget per record: fixed {sums['fixed'] / total:.0f}, derived {sums['derived'] / total:.0f}, "
           f"original {ORIGINAL_BUDGET}")  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from tiny_qwen2vl import build_tiny_qwen2vl
 
 from sarchat_tasks.export.hub import export_hub
 from sarchat_tasks.export.upstream import export
+from sarchat_tasks.registry import profile_for_model
 from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,10 +108,17 @@ def tiny_qwen(tmp_path_factory) -> Path:
     return build_tiny_qwen2vl(tmp_path_factory.mktemp("tiny_qwen2vl"))
 
 
+def exported_env(model: list[str]) -> dict[str, str]:
+    """The environment of a plain lmms-eval run of the export: the profile sarchat eval would use."""
+    return {**ENV, "SARCHAT_PROFILE": profile_for_model(model[model.index("--model") + 1])}
+
+
 def _both_runs(exported_tasks: Path, tmp_path: Path, model: list[str]) -> tuple[Path, Path]:
     exported_out, packaged_out = tmp_path / "exported", tmp_path / "packaged"
+    # the export knows nothing of this suite's baseline models: their profile is chosen the way its
+    # README tells any user to, SARCHAT_PROFILE
     _run([*lmms_eval(), "--include_path", str(exported_tasks), "--tasks", "sarchat_lite", *model,
-          "--output_path", str(exported_out), "--log_samples"])  # fmt: skip
+          "--output_path", str(exported_out), "--log_samples"], env=exported_env(model))  # fmt: skip
     # a capped budget is on purpose here: both sides get the same cap
     allow = ["--allow-short-budget"] if "--gen_kwargs" in model else []
     _run([sys.executable, "-m", "sarchat_tasks.cli", "eval", "--tasks", "sarchat_lite", *model, *allow,
