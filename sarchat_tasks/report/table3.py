@@ -537,8 +537,7 @@ def write_plots(report: Report, out: Path) -> tuple[list[Path], str | None]:
         return [], str(exc)
     message = None
     if left_out:
-        message = (f"Left out of avg_vs_params (no avg_score or no parameter count; give one with --params NAME=B): "
-                   f"{', '.join(left_out)}")  # fmt: skip
+        message = f"Left out of avg_vs_params (no avg_score): {', '.join(left_out)}"
     return paths + size_paths, message
 
 
