@@ -298,3 +298,25 @@ def test_radar_has_a_legend_entry_for_every_line():
         "sarchat_cfar", "sarchat_blind", "runs/ckpt-a/merged",
     ]  # fmt: skip
     assert len(fig.axes[0].lines) == 4  # the mean and one line per model of ours, no unlabelled line
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        # each of LaTeX's ten special characters, escaped by hand
+        (r"a\b", r"a\textbackslash{}b"),
+        ("R&D", r"R\&D"),
+        ("50%", r"50\%"),
+        ("$5", r"\$5"),
+        ("#1", r"\#1"),
+        ("qwen_vl", r"qwen\_vl"),
+        ("{x}", r"\{x\}"),
+        ("~/ckpt", r"\textasciitilde{}/ckpt"),
+        ("x^2", r"x\textasciicircum{}2"),
+        (r"~/a_b{c}$^\&", r"\textasciitilde{}/a\_b\{c\}\$\textasciicircum{}\textbackslash{}\&"),
+    ],
+)
+def test_latex_escapes_every_special_character(name, written):
+    from sarchat_tasks.report.table3 import _tex
+
+    assert _tex(name) == written
