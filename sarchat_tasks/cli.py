@@ -19,6 +19,7 @@ from sarchat_tasks.errors import EXIT_USAGE, SarchatError
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("sarchat_tasks.build.synth", "generate synthetic SAR scenes as a SARDet-100K-style tree"),
     "build": ("sarchat_tasks.build.pipeline", "rebuild SARChat-Bench from SARDet-100K (official files + prepared set)"),
+    "doctor": ("sarchat_tasks.build.doctor", "check a SARDet-100K download (layout, sizes, unreadable images)"),
     "train-data": (
         "sarchat_tasks.train.data",
         "training and validation files for ms-swift or peft from a build's train split",
