@@ -1,7 +1,7 @@
 """The paper's two figures for the models of a report: a radar chart of the six task scores and
 the average score against parameter count, each written as PNG and SVG.
 
-matplotlib is an optional extra (``pip install 'sarchat-bench[plots]'``): the tables of a report
+matplotlib is an optional extra (``pip install matplotlib``, or the ``plots`` extra): the tables of a report
 never need it, so it is imported only here, and its absence is reported as ``PlotsUnavailable``.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.registry import TASKS
 
-MISSING_MESSAGE = "plots need matplotlib, which is not installed: pip install 'sarchat-bench[plots]'"
+MISSING_MESSAGE = "plots need matplotlib, which is not installed: pip install matplotlib"
 
 
 class PlotsUnavailable(SarchatError):
