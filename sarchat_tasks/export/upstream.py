@@ -9,7 +9,7 @@ task, ``utils.py``), load their data from the Hugging Face hub, and may depend o
 lmms-eval. This command writes that folder from the packaged suite, so there is one source of
 truth and nothing is copied by hand:
 
-* ``utils.py`` is the concatenated source of ``sarchat_tasks/utils/*.py``, ``errors.py``,
+* ``utils.py`` is the concatenated source of ``sarchat_tasks/utils/*.py``, ``errors.py``, ``images.py``,
   ``scoring.py``, the task specs of ``registry.py``, ``metrics.py`` and the lmms-eval hooks of
   ``hooks.py``, with the imports between them removed, then formatted the way lmms-eval is (isort,
   black line length 240);
@@ -17,7 +17,7 @@ truth and nothing is copied by hand:
   Parquet rows replaced by ``dataset_path: ORG/NAME`` with one dataset config per rows file
   (``counting``, ``counting_lite``, ...), and the prepared-set check (``process_docs``) dropped;
 * images come from the hub dataset's ``image`` column (an ``Image`` feature), so the exported
-  ``doc_to_visual`` is ``[doc["image"].convert("RGB")]``.
+  ``doc_to_visual`` is ``[display_rgb(doc["image"])]``, the display rule of ``images.py``.
 
 Formatting needs black and isort (``pip install black isort``), as lmms-eval's own lint does.
 """
@@ -59,8 +59,9 @@ CITATION = f"""```bibtex
 
 DOC_TO_VISUAL_SOURCE = '''
 def doc_to_visual(doc):
-    """The record's SAR image as RGB (the hub dataset's ``image`` column is an Image feature)."""
-    return [doc["image"].convert("RGB")]
+    """The record's SAR image as the display rule shows it (the hub dataset's ``image`` column is
+    an Image feature; 16-bit and float amplitude are stretched, not clipped)."""
+    return [display_rgb(doc["image"])]
 '''
 
 
@@ -85,6 +86,7 @@ def source_modules() -> list[tuple[Path, frozenset[str] | None, frozenset[str]]]
         (utils / "matching.py", None, frozenset()),
         (utils / "answers.py", None, frozenset()),
         (PACKAGE_ROOT / "errors.py", None, frozenset()),
+        (PACKAGE_ROOT / "images.py", None, frozenset()),
         (PACKAGE_ROOT / "scoring.py", None, frozenset()),
         (PACKAGE_ROOT / "registry.py", None, frozenset()),
         (PACKAGE_ROOT / "metrics.py", None, frozenset()),

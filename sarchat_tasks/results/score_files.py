@@ -18,8 +18,9 @@ from typing import Any
 
 from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.images import DEFAULT_MAX_PIXELS
 from sarchat_tasks.metrics import score_records
-from sarchat_tasks.prepare import PrepareError, read_records, resolve_image
+from sarchat_tasks.prepare import PrepareError, add_max_pixels_argument, read_records, resolve_image
 from sarchat_tasks.registry import TASKS, primary_category
 from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.boxes import BoxConventions
@@ -57,12 +58,19 @@ def image_resolver(images_root: Path | None):
 
 
 def score_files(
-    paths: list[Path], images_root: Path | None = None, conventions: BoxConventions | None = None
+    paths: list[Path],
+    images_root: Path | None = None,
+    conventions: BoxConventions | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, Any]:
-    """Metrics per task plus the suite's ``avg_score``, all in percent."""
+    """Metrics per task plus the suite's ``avg_score``, all in percent. Only the images' sizes are
+    read (from their headers): an image the display rule would refuse is still scored."""
     samples: dict[str, list] = defaultdict(list)
     try:
-        for read in read_records(paths, images_root, resolve=image_resolver(images_root)):
+        reads = read_records(
+            paths, images_root, resolve=image_resolver(images_root), max_pixels=max_pixels, shown=False
+        )
+        for read in reads:
             if read.record.response is None:
                 raise ScoreError(f"{read.where}: no 'response' field")
             category = primary_category(read.task, read.reference)
@@ -96,10 +104,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--conventions", default="", help="box conventions changed from the profile's, e.g. 'list=unit'"
     )
+    add_max_pixels_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    metrics = score_files(args.files, args.images, box_reading(args.profile, args.conventions, args.frame))
+    conventions = box_reading(args.profile, args.conventions, args.frame)
+    metrics = score_files(args.files, args.images, conventions, args.max_image_pixels)
     json.dump(metrics, sys.stdout, indent=2)
     print()
     return 0

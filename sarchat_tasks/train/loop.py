@@ -88,7 +88,7 @@ def language_linear_layers(model, torch) -> list[str]:
 def encode(processor, record: dict[str, str], system: str | None, max_length: int) -> dict[str, Any] | None:
     """One record as model inputs with labels on the answer (and its end-of-turn token) only; None
     when it is longer than ``max_length`` tokens (ms-swift's ``truncation_strategy delete``)."""
-    from PIL import Image
+    from sarchat_tasks.images import load_display_rgb
 
     user = {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": record["question"]}]}
     answer = {"role": "assistant", "content": [{"type": "text", "text": record["answer"]}]}
@@ -98,9 +98,8 @@ def encode(processor, record: dict[str, str], system: str | None, max_length: in
     if not full.startswith(prompt):
         raise FinetuneError("the model's chat template does not render the prompt as a prefix of prompt + answer")
     try:
-        with Image.open(record["image"]) as pil:
-            image = pil.convert("RGB")
-    except OSError as exc:
+        image = load_display_rgb(record["image"])  # the pixels a model is evaluated on
+    except (OSError, ValueError) as exc:
         raise FinetuneError(
             f"cannot open image {record['image']}: {exc} (see sarchat train-data --image-root)"
         ) from exc
