@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -404,9 +405,8 @@ def export(
     if hub_id is not None and not HUB_ID_RE.match(hub_id):
         raise ExportError(f"--hub-id must look like ORG/NAME, got {hub_id!r}")
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise ExportError(f"{out} is not empty; pass --force to overwrite the files it would write")
     yamls = task_yamls()
+    _check_out(out, [TEMPLATE, *yamls, "utils.py", "README.md"], force)
     dataset = hub_id if hub_id is not None else _checked_hub_folder(Path(dataset_path), yamls)
     files = {
         TEMPLATE: template_yaml(dataset),
@@ -417,12 +417,52 @@ def export(
     for name, text in files.items():
         if name != "README.md" and _depends_on_package(name, text):
             raise ExportError(f"{name} still depends on sarchat_tasks; the export would not be self-contained")
-    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        written.append(out / name)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(f"{STAGING_PREFIX}*"):  # an interrupted export's, by name
+            stale.unlink(missing_ok=True)
+        for name, text in files.items():  # each file whole or not at all
+            staging = out / f"{STAGING_PREFIX}{name}"
+            staging.write_text(text, encoding="utf-8")
+            os.replace(staging, out / name)
+            written.append(out / name)
+    except OSError as exc:
+        raise ExportError(f"cannot write the task folder {out}: {exc}") from exc
     return written
+
+
+STAGING_PREFIX = ".partial-upstream-"
+EXPORT_SIGN = "# From sarchat_tasks/"  # in every utils.py this command writes
+
+
+def _check_out(out: Path, names: list[str], force: bool) -> None:
+    """Refuse a path that cannot be the task folder, and files this command did not write: a folder
+    holding an earlier export (its utils.py carries the sign) has its files replaced; any other
+    non-empty folder needs ``--force``, and even then a file with a name the export writes is refused."""
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(out)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
+    if not out.is_dir():
+        return
+    present = sorted(p.name for p in out.iterdir() if not p.name.startswith(STAGING_PREFIX))
+    try:
+        own = EXPORT_SIGN in (out / "utils.py").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        own = False
+    if own:
+        return
+    if present and not force:
+        raise ExportError(f"{out} is not empty; pass --force to write the task folder beside its files (they are kept)")
+    foreign = [name for name in names if name in present]
+    if foreign:
+        raise ExportError(
+            f"{out} holds {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}, not written by "
+            "`sarchat export-upstream`; sarchat never replaces files it did not write (--force included)"
+        )
 
 
 def _checked_hub_folder(folder: Path, yamls: dict[str, str]) -> str:
@@ -463,7 +503,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--hub-id", help="Hugging Face dataset holding the rows and images (ORG/NAME)")
     data.add_argument("--dataset-path", type=Path, metavar="HUB_DIR",
                       help="a local folder written by `sarchat export-hub`, instead of the hub (offline checks)")  # fmt: skip
-    parser.add_argument("--force", action="store_true", help="overwrite the files in a non-empty folder")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a non-empty folder that is not an earlier export (its files are kept)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
