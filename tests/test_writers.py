@@ -199,3 +199,41 @@ def test_two_prepares_into_one_folder_at_once(official_set, tmp_path):
         )  # fmt: skip
     _one_line_error(done, str(out), "another sarchat command is writing there now")
     assert sorted(p.name for p in out.iterdir()) == [".sarchat-lock"]
+
+
+# ---------------------------------------------------------------------------------------------
+# report, rescore, finetune, demo
+# ---------------------------------------------------------------------------------------------
+
+
+def test_report_keeps_files_it_did_not_write_and_never_writes_into_a_run(tmp_path, sarchat_command):
+    run = tmp_path / "run"
+    run.mkdir()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "report.md").write_text("my notes")
+    _one_line_error(sarchat_command("report", run, "--out", tmp_path / "mine"), "report.md, not written by")
+    assert (tmp_path / "mine" / "report.md").read_text() == "my notes"
+    for out in (run, run / "report", tmp_path):
+        _one_line_error(sarchat_command("report", run, "--out", out), str(out))
+    _one_line_error(sarchat_command("report", f"model={run}", "--out", run / "r"), "lies inside the input")
+
+
+def test_rescore_never_writes_into_a_run_it_reads(tmp_path, sarchat_command):
+    run = tmp_path / "run"
+    run.mkdir()
+    for out in (run, run / "rescored", tmp_path):
+        _one_line_error(sarchat_command("rescore", run, "--out", out), str(out))
+    (tmp_path / "file").write_text("x")
+    _one_line_error(sarchat_command("rescore", run, "--out", tmp_path / "file"), "is a file")
+
+
+def test_finetune_and_demo_refuse_a_file_as_out(tmp_path, sarchat_command):
+    (tmp_path / "file").write_text("x")
+    _one_line_error(sarchat_command("demo", "--out", tmp_path / "file"), "is a file")
+    data = tmp_path / "data"
+    (data / "plain").mkdir(parents=True)
+    done = sarchat_command("finetune", "--data", data, "--model", "x", "--out", data / "adapter")
+    _one_line_error(done, "lies inside the input")
+    _one_line_error(
+        sarchat_command("finetune", "--data", data, "--model", "x", "--out", tmp_path / "file"), "is a file"
+    )

@@ -172,6 +172,18 @@ def _run_date(run: RunFile) -> tuple[datetime, str]:
     return now, date
 
 
+def check_rescore_output(out: Path, runs: list[str]) -> None:
+    """``--out`` can be a folder and is not a run read, inside one or above one: rescored files
+    there would be read again as runs by the next report or rescore."""
+    from sarchat_tasks.outputs import check_folder_path, check_not_input
+
+    try:
+        check_folder_path(out)
+        check_not_input(out, [Path(run) for run in runs if Path(run).exists()])
+    except ValueError as exc:
+        raise RescoreError(str(exc)) from exc
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval output folders or results files")
     parser.add_argument(
@@ -189,6 +201,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     box_reading(args.profile or "generic", args.conventions, args.frame)  # a bad option fails before any run
+    check_rescore_output(args.out, args.runs)
     runs = load_runs(args.runs)
     status = 0
     written_any = False

@@ -138,10 +138,17 @@ def finetune(
     log=lambda message: None,
 ) -> dict[str, Any]:
     """Train a LoRA adapter on ``data/plain/train.jsonl``; returns what ``finetune.json`` holds."""
-    torch, transformers, peft = _imports()
+    from sarchat_tasks.outputs import check_folder_path, check_not_input
+
     data, out = Path(data), Path(out)
+    try:  # before the (slow) imports
+        check_folder_path(out)
+        check_not_input(out, [data])
+    except ValueError as exc:
+        raise FinetuneError(str(exc)) from exc
     if out.exists() and any(out.iterdir()):
         raise FinetuneError(f"{out} is not empty: choose another --out")
+    torch, transformers, peft = _imports()
     records = read_plain(data / "plain" / "train.jsonl")
     val_path = data / "plain" / "val.jsonl"
     val_records = read_plain(val_path) if val_path.is_file() and val_path.stat().st_size else []
