@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import time
@@ -461,7 +462,7 @@ def export_hub(
         check_not_input(out, [prepared.root])
     except ValueError as exc:
         raise HubExportError(f"{exc} (the prepared set)") from exc
-    if max_shard_mb <= 0 or not 0 < max_decoded_mb < 2000:
+    if not (math.isfinite(max_shard_mb) and max_shard_mb > 0) or not 0 < max_decoded_mb < 2000:
         raise HubExportError(
             f"--max-shard-mb must be positive and --max-decoded-mb within (0, 2000), got {max_shard_mb}, {max_decoded_mb}"
         )
@@ -577,6 +578,17 @@ def _write(
 # ---------------------------------------------------------------------------------------------
 
 
+def _megabytes(text: str) -> float:
+    """A finite, positive size in MB (argparse reports anything else, ``nan`` and ``inf`` included)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of MB, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prepared", type=Path, metavar="PREPARED_DIR", help="a prepared set (sarchat prepare or build)")
     parser.add_argument(
@@ -590,9 +602,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--images-origin", choices=("sardet100k", "synthetic"), default="sardet100k",
         help="where the set's images come from, for the card's provenance and licence text (default sardet100k)",
     )  # fmt: skip
-    parser.add_argument("--max-shard-mb", type=float, default=DEFAULT_MAX_SHARD_MB,
+    parser.add_argument("--max-shard-mb", type=_megabytes, default=DEFAULT_MAX_SHARD_MB,
                         help=f"distinct image bytes per Parquet shard (default {DEFAULT_MAX_SHARD_MB})")  # fmt: skip
-    parser.add_argument("--max-decoded-mb", type=float, default=DEFAULT_MAX_DECODED_MB,
+    parser.add_argument("--max-decoded-mb", type=_megabytes, default=DEFAULT_MAX_DECODED_MB,
                         help="image bytes per shard counted once per record, as datasets reads a shard "
                              f"(default {DEFAULT_MAX_DECODED_MB}; under 2000)")  # fmt: skip
     parser.add_argument("--force", action="store_true",

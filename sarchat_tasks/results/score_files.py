@@ -72,7 +72,12 @@ def score_files(
         )
         for read in reads:
             if read.record.response is None:
-                raise ScoreError(f"{read.where}: no 'response' field")
+                kind = read.record.response_kind
+                raise ScoreError(
+                    f"{read.where}: no 'response' field"
+                    if kind == "missing"
+                    else f"{read.where}: its 'response' is {kind}, not the model's answer as text"
+                )
             category = primary_category(read.task, read.reference)
             samples[read.task].append(
                 (read.subset, read.record.response, read.reference, read.width, read.height, category)
