@@ -20,7 +20,13 @@ class OutputFolderError(SarchatError):
 def check_output_folder(path: Path, min_free: int = MIN_FREE_BYTES) -> None:
     """Raise ``OutputFolderError`` unless ``path`` (created if missing) takes a new file and its disk
     has ``min_free`` bytes free."""
+    from sarchat_tasks.outputs import check_folder_path
+
     path = Path(path)
+    try:
+        check_folder_path(path, "--output_path")
+    except ValueError as exc:
+        raise OutputFolderError(str(exc)) from exc
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
