@@ -65,6 +65,10 @@ def check_not_input(out: Path, inputs: Iterable[Path], flag: str = "--out") -> N
                 raise ValueError(f"{flag} {out} holds the input {given}; choose a folder that does not contain it")
 
 
+class FolderBusy(ValueError):
+    """Another command holds the folder's writer lock, or the lock cannot be made there."""
+
+
 @contextmanager
 def writer_lock(out: Path, flag: str = "--out") -> Iterator[None]:
     """Hold ``out/.sarchat-lock`` while a command writes into ``out``: a second command writing
@@ -75,9 +79,9 @@ def writer_lock(out: Path, flag: str = "--out") -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout as exc:
-        raise ValueError(f"{flag} {out}: another sarchat command is writing there now; wait for it to end") from exc
+        raise FolderBusy(f"{flag} {out}: another sarchat command is writing there now; wait for it to end") from exc
     except OSError as exc:
-        raise ValueError(f"{flag} {out}: cannot write there ({exc.strerror or exc})") from exc
+        raise FolderBusy(f"{flag} {out}: cannot write there ({exc.strerror or exc})") from exc
     try:
         yield
     finally:

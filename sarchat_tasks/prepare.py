@@ -304,7 +304,7 @@ def prepare(
     to a staging folder inside it and committed with the manifest last. ``final_root`` is where
     ``out`` will lie when a caller moves it (``sarchat build`` prepares into its own staging
     folder); ``empty_reasons`` says why a task may have no records."""
-    from sarchat_tasks.outputs import check_output, writer_lock
+    from sarchat_tasks.outputs import FolderBusy, check_output, writer_lock
 
     sources = [Path(s) for s in sources]
     missing = [str(s) for s in sources if not s.is_file()]
@@ -327,7 +327,7 @@ def prepare(
         out.mkdir(parents=True, exist_ok=True)
         with writer_lock(out):
             return _write_set(out, rows, images, sources, replace, link_images, final_root, empty_reasons, max_pixels)
-    except ValueError as exc:  # the writer lock
+    except FolderBusy as exc:
         raise PrepareError(str(exc)) from exc
     except OSError as exc:  # a read-only or full disk
         raise PrepareError(f"cannot write the set into {out}: {exc}") from exc

@@ -41,7 +41,7 @@ from typing import Any
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.export.upstream import ARXIV, CITATION, PAPER
-from sarchat_tasks.outputs import writer_lock
+from sarchat_tasks.outputs import FolderBusy, writer_lock
 from sarchat_tasks.prepared import IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, PreparedSet
 
 MARK = "sarchat_export.json"
@@ -479,7 +479,7 @@ def export_hub(
         with writer_lock(out):
             return _export_into(prepared, manifest, configs, out, replace, started, hub_id, license_id,
                                 images_origin, (int(max_shard_mb * 1e6), int(max_decoded_mb * 1e6)), log)  # fmt: skip
-    except ValueError as exc:  # the writer lock
+    except FolderBusy as exc:
         raise HubExportError(str(exc)) from exc
     except OSError as exc:  # a read-only or full disk: nothing of this export is left behind
         raise HubExportError(f"cannot write the export into {out}: {exc}") from exc
