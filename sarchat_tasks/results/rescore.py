@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import re
 import sys
 from datetime import datetime, timedelta
@@ -150,11 +151,18 @@ def rescore_run(
     target = Path(out) / f"{run.path.parent.name}_{run.path.name[: -len('_results.json')]}{variant}"
     target.mkdir(parents=True, exist_ok=True)
     results = target / f"{date}_results.json"
-    results.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
+    # the sample logs first, the results file last, each whole or not at all: a killed rescore
+    # never leaves a complete-looking results file beside cut logs (a partial name matches no reader)
     for task, (_, records) in rescored.items():
-        with open(target / f"{date}_samples_{lmms_task_name(task, variant)}.jsonl", "w", encoding="utf-8") as handle:
+        log = target / f"{date}_samples_{lmms_task_name(task, variant)}.jsonl"
+        partial = target / f".{log.name}.partial"
+        with open(partial, "w", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, default=str) + "\n")
+        os.replace(partial, log)
+    partial = target / f".{results.name}.partial"
+    partial.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(partial, results)
     return results
 
 
