@@ -28,6 +28,13 @@ def test_a_shard_count_out_of_range_is_an_argument_error(count, tmp_path, sarcha
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("spec", ["0/99999999999999999999", "0/0", "x"])
+def test_a_shard_spec_out_of_range_is_an_argument_error(spec, tmp_path, sarchat_command):
+    done = sarchat_command("eval", "--model", "sarchat_cfar", "--shard", spec, "--output_path", tmp_path / "run")
+    _one_line_error(done, "--shard")
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize("flag", ["--max-shard-mb", "--max-decoded-mb"])
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
 def test_a_shard_size_that_is_not_a_finite_positive_number(flag, value, tmp_path, sarchat_command):

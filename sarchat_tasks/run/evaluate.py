@@ -62,6 +62,18 @@ def shard_count(text: str) -> int:
     return count
 
 
+def shard_spec(text: str) -> str:
+    """``--shard I/N``, checked as ``shards.parse_shard`` reads it, with N within ``shard_count``'s range."""
+    from sarchat_tasks.run.shards import parse_shard
+
+    try:
+        _, count = parse_shard(text)
+    except SarchatError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--shard {text!r}: ")) from None
+    shard_count(str(count))
+    return text
+
+
 def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help=f"a prepared set (holding {MANIFEST}); default: the bundled sample")
     if name != "eval":
@@ -69,7 +81,9 @@ def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shards", type=shard_count, metavar="N", help="cut the records into N shards, run each, merge"
     )
-    parser.add_argument("--shard", metavar="I/N", help="run shard I (0-based) of N only; join with `sarchat merge`")
+    parser.add_argument(
+        "--shard", type=shard_spec, metavar="I/N", help="run shard I (0-based) of N only; join with `sarchat merge`"
+    )
     parser.add_argument(
         "--allow-failed-requests",
         action="store_true",
