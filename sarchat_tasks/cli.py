@@ -2,7 +2,8 @@
 (so ``sarchat include-path`` does not pay for importing torch); a module provides
 ``register(parser)`` and ``run(args) -> int``, and sets ``ACCEPTS_EXTRA = True`` to receive the
 arguments it does not declare (``sarchat eval`` hands them to lmms-eval). A command reports what
-it cannot work with by raising ``SarchatError``: printed here, once, as one line with status 2."""
+it cannot work with by raising ``SarchatError``: printed here, once, as one line with status 2;
+Ctrl-C is one line with status 130."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sarchat_tasks.errors import EXIT_USAGE, SarchatError
+from sarchat_tasks.errors import EXIT_INTERRUPTED, EXIT_USAGE, SarchatError
 
 # name -> (module, one-line help). The order is the order of the data flow.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     except SarchatError as exc:  # every command's expected failures: one line, exit status 2
         print(f"sarchat {name}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C: the launcher has stopped lmms-eval; one line, the shell's status
+        print(f"sarchat {name}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

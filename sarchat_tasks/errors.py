@@ -13,3 +13,4 @@ class SarchatError(Exception):
 
 
 EXIT_USAGE = 2  # the status of a SarchatError, as argparse uses for a bad argument
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as a shell reports a process it interrupted

@@ -116,6 +116,7 @@ class OfficialRecord:
     answer: str
     image: str
     response: str | None = None
+    response_kind: str = "text"  # what the file's "response" holds: text, missing, null, number, list, ...
 
 
 def read_json_records(path: Path) -> list[dict[str, Any]]:
@@ -192,7 +193,12 @@ def parse_record(record: dict[str, Any], index: int, path: Path) -> OfficialReco
         raise OfficialFormatError(f"{where}: image path missing")
     response = record.get("response")
     question = _IMAGE_TOKEN_RE.sub("", user[0]).strip()
-    return OfficialRecord(index, question, answer.strip(), image, response if isinstance(response, str) else None)
+    kind = "missing" if "response" not in record else _JSON_KIND.get(type(response), type(response).__name__)
+    return OfficialRecord(index, question, answer.strip(), image, response if isinstance(response, str) else None, kind)
+
+
+_JSON_KIND = {str: "text", type(None): "null", bool: "a boolean", int: "a number", float: "a number",
+              list: "a list", dict: "an object"}  # fmt: skip
 
 
 def read_official_file(path: Path) -> list[OfficialRecord]:

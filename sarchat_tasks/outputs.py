@@ -20,10 +20,15 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 COMMIT_MARKER = ".sarchat-commit"
 REPLACED_PREFIX = ".sarchat-replaced-"
+PARTIAL_PREFIX = ".partial-"  # staging folders inside an output folder start so
+SET_STAGING_PREFIX = ".partial-set-"  # prepare's
+LOCK_NAME = ".sarchat-lock"  # held while a command writes into the folder (writer_lock)
 MANIFEST = "manifest.json"  # the same name as sarchat_tasks.prepared.MANIFEST (imported there from here)
 
 
@@ -45,6 +50,45 @@ def check_folder_path(path: Path, flag: str = "--out") -> None:
             break
 
 
+def check_not_input(out: Path, inputs: Iterable[Path], flag: str = "--out") -> None:
+    """Raise ``ValueError`` if ``out`` is one of ``inputs``, lies inside one, or holds one: a writer
+    must never replace or clean up what it reads. Paths are compared as written and resolved."""
+    for given in inputs:
+        for target, source in ((os.path.abspath(out), os.path.abspath(given)),
+                               (os.path.realpath(out), os.path.realpath(given))):  # fmt: skip
+            target_path, source_path = Path(target), Path(source)
+            if target_path == source_path:
+                raise ValueError(f"{flag} {out} is the input {given}; choose another {flag}")
+            if source_path in target_path.parents:
+                raise ValueError(f"{flag} {out} lies inside the input {given}; choose a folder outside it")
+            if target_path in source_path.parents:
+                raise ValueError(f"{flag} {out} holds the input {given}; choose a folder that does not contain it")
+
+
+class FolderBusy(ValueError):
+    """Another command holds the folder's writer lock, or the lock cannot be made there."""
+
+
+@contextmanager
+def writer_lock(out: Path, flag: str = "--out") -> Iterator[None]:
+    """Hold ``out/.sarchat-lock`` while a command writes into ``out``: a second command writing
+    into the same folder at once stops at once with a message instead of mixing the two."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(Path(out) / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise FolderBusy(f"{flag} {out}: another sarchat command is writing there now; wait for it to end") from exc
+    except OSError as exc:
+        raise FolderBusy(f"{flag} {out}: cannot write there ({exc.strerror or exc})") from exc
+    try:
+        yield
+    finally:
+        Path(lock.lock_file).unlink(missing_ok=True)  # while held: no file of ours left in the folder
+        lock.release()
+
+
 def is_own_folder(out: Path, manifest_format: str) -> bool:
     """Whether ``out`` holds a set the tool wrote: its manifest, or an interrupted commit."""
     if (out / COMMIT_MARKER).exists():
@@ -62,7 +106,11 @@ def check_output(out: Path, names: tuple[str, ...], manifest_format: str, force:
     check_folder_path(out)
     if not out.exists():
         return []
-    entries = [p.name for p in out.iterdir() if not p.name.startswith((COMMIT_MARKER, REPLACED_PREFIX, ".partial-"))]
+    entries = [
+        p.name
+        for p in out.iterdir()
+        if not p.name.startswith((COMMIT_MARKER, REPLACED_PREFIX, PARTIAL_PREFIX, LOCK_NAME))
+    ]
     present = [name for name in names if (out / name).exists() or (out / name).is_symlink()]
     if is_own_folder(out, manifest_format):
         return present
@@ -79,25 +127,28 @@ def check_output(out: Path, names: tuple[str, ...], manifest_format: str, force:
     return []
 
 
-def remove_leftovers(out: Path) -> None:
-    """Set-aside folders of interrupted commits (the tool's own, by name)."""
+def remove_leftovers(out: Path, staging_prefix: str = SET_STAGING_PREFIX) -> None:
+    """Set-aside folders of interrupted commits and staging folders (``staging_prefix``) of
+    interrupted writes: the tool's own, by name. Call it under ``writer_lock``, so that no live
+    writer's staging folder is taken."""
     if out.is_dir():
-        for leftover in out.glob(REPLACED_PREFIX + "*"):
+        for leftover in [*out.glob(REPLACED_PREFIX + "*"), *out.glob(staging_prefix + "*")]:
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def commit(staging: Path, out: Path, replace: list[str], token: str) -> None:
-    """Move every entry of ``staging`` into ``out``, the manifest last, replacing ``replace``."""
+def commit(staging: Path, out: Path, replace: list[str], token: str, last: str = MANIFEST) -> None:
+    """Move every entry of ``staging`` into ``out``, ``last`` (the manifest) last, replacing ``replace``."""
     marker = out / COMMIT_MARKER
-    marker.write_text(json.dumps({"staging": staging.name, "replacing": replace}) + "\n", encoding="utf-8")
+    names = sorted(p.name for p in staging.iterdir())
+    state = {"staging": staging.name, "replacing": replace, "writing": names}
+    marker.write_text(json.dumps(state) + "\n", encoding="utf-8")
     aside = out / f"{REPLACED_PREFIX}{token}"
     if replace:
         aside.mkdir()
-        for name in sorted(replace, key=lambda n: n != MANIFEST):  # the old manifest first
+        for name in sorted(replace, key=lambda n: n != last):  # the old manifest first
             os.rename(out / name, aside / name)
-    names = sorted(p.name for p in staging.iterdir())
-    for name in [n for n in names if n != MANIFEST] + [n for n in names if n == MANIFEST]:
+    for name in [n for n in names if n != last] + [n for n in names if n == last]:
         os.rename(staging / name, out / name)
     marker.unlink()
     if replace:

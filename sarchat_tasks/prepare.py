@@ -25,6 +25,7 @@ from typing import Any
 from sarchat_tasks import __version__
 from sarchat_tasks.cli import progress
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.images import DEFAULT_MAX_PIXELS, ImageRefused, display_problem, display_rule, open_image
 from sarchat_tasks.lite import LITE_SUFFIX, select_lite
 from sarchat_tasks.official import (
     OfficialFormatError,
@@ -80,16 +81,24 @@ def _resolve_image(image: str, root: str) -> Path:
     raise PrepareError(f"image path {image!r} lies outside the images root {root} and no tail of it exists there")
 
 
-def image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image, UnidentifiedImageError
+def image_size(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS, shown: bool = True) -> tuple[int, int]:
+    """The image's size from its header; refuses an image over ``max_pixels`` and, when the set
+    will show it to a model (``shown``), one the display rule cannot show (``sarchat_tasks.images``)."""
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            return image.size
+        with open_image(path, max_pixels) as image:
+            problem = display_problem(image) if shown else None
+            size = image.size
     except FileNotFoundError as exc:
         raise PrepareError(f"image {path} does not exist") from exc
+    except ImageRefused as exc:
+        raise PrepareError(f"image {path} is refused: {exc}") from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise PrepareError(f"image {path} cannot be read: {exc}") from exc
+    if problem is not None:
+        raise PrepareError(f"image {path} is refused: {problem}")
+    return size
 
 
 def _subset_of(task: str, file_subset: str | None, reference: dict[str, Any], where: str) -> str:
@@ -122,12 +131,18 @@ class ReadRecord:
 
 
 def read_records(
-    sources: list[Path], images_root: Path | None, resolve: Callable[[str, Path], Path] | None = None
+    sources: list[Path],
+    images_root: Path | None,
+    resolve: Callable[[str, Path], Path] | None = None,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    shown: bool = True,
 ) -> Iterator[ReadRecord]:
     """Every record of the official files, checked as ``sarchat prepare`` and ``sarchat score``
     need it; raises ``PrepareError`` naming the file and record. Image sizes come from the image
-    headers, read once per image. ``resolve(image, source file)`` finds an image (default: under
-    ``images_root`` only, ``resolve_image``)."""
+    headers, read once per image, each refused over ``max_pixels`` and, when ``shown`` (a set a
+    model will see), when the display rule cannot show it. ``resolve(image, source file)`` finds
+    an image (default: under ``images_root`` only, ``resolve_image``)."""
     sizes: dict[Path, tuple[int, int]] = {}
     for source in sources:
         file_task, file_subset = task_of_file(source)
@@ -141,7 +156,7 @@ def read_records(
             try:
                 image = resolve(record.image, source) if resolve else resolve_image(record.image, images_root)
                 if image not in sizes:
-                    sizes[image] = image_size(image)
+                    sizes[image] = image_size(image, max_pixels, shown)
             except PrepareError as exc:
                 raise PrepareError(f"{where}: {exc}") from exc
             yield checked_record(source, record, task, file_subset, image, *sizes[image], where)
@@ -162,12 +177,14 @@ def checked_record(
     return ReadRecord(source, record, task, subset, reference, image, int(width), int(height), where)
 
 
-def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Path]]:
+def read_sources(
+    sources: list[Path], images_root: Path, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Path]]:
     """Rows per task, and the image files they use (relative path under DIR/images -> source)."""
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     images: dict[str, Path] = {}
     root = Path(os.path.abspath(images_root))
-    for read in read_records(sources, root):
+    for read in read_records(sources, root, max_pixels=max_pixels):
         relative = read.image.relative_to(root).as_posix()
         images[relative] = read.image
         rows[read.task].append(
@@ -234,6 +251,7 @@ def write_rows_and_manifest(
     *,
     empty: dict[str, str] | None = None,
     final_root: Path | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, Any]:
     """Write each task's rows and its lite subset under ``root/rows``, the task folder bound to
     ``final_root`` (where ``root`` will lie; ``root`` itself by default) and, last, the manifest,
@@ -269,6 +287,7 @@ def write_rows_and_manifest(
         **({"empty_tasks": empty} if empty else {}),  # absent when every task has records
         "records": sum(len(r) for r in rows.values()),
         "images": images,
+        "image_rule": display_rule(max_pixels),  # how doc_to_visual shows every image (images.py)
         "sources": sources,
     }
     # the binding must point at DIR (or where the caller moves it), not at the staging folder
@@ -286,6 +305,7 @@ def prepare(
     force: bool = False,
     final_root: Path | None = None,
     empty_reasons: dict[str, str] | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, Any]:
     """Prepare official test files for the tasks; returns the manifest written to ``out``.
 
@@ -294,7 +314,7 @@ def prepare(
     to a staging folder inside it and committed with the manifest last. ``final_root`` is where
     ``out`` will lie when a caller moves it (``sarchat build`` prepares into its own staging
     folder); ``empty_reasons`` says why a task may have no records."""
-    from sarchat_tasks.outputs import check_output, commit, remove_leftovers
+    from sarchat_tasks.outputs import FolderBusy, check_output, writer_lock
 
     sources = [Path(s) for s in sources]
     missing = [str(s) for s in sources if not s.is_file()]
@@ -312,19 +332,37 @@ def prepare(
         raise PrepareError(str(exc)) from exc
     if replace and (out / BUILD_NAMES[1]).is_file():
         replace += [name for name in BUILD_NAMES if (out / name).exists()]
-    rows, images = read_sources(sources, images_root)
-    out.mkdir(parents=True, exist_ok=True)
+    rows, images = read_sources(sources, images_root, max_pixels)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with writer_lock(out):
+            return _write_set(out, rows, images, sources, replace, link_images, final_root, empty_reasons, max_pixels)
+    except FolderBusy as exc:
+        raise PrepareError(str(exc)) from exc
+    except OSError as exc:  # a read-only or full disk
+        raise PrepareError(f"cannot write the set into {out}: {exc}") from exc
+
+
+def _write_set(out, rows, images, sources, replace, link_images, final_root, empty_reasons, max_pixels):
+    from sarchat_tasks.outputs import SET_STAGING_PREFIX, commit, remove_leftovers
+
     remove_leftovers(out)
-    staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+    staging = Path(tempfile.mkdtemp(prefix=SET_STAGING_PREFIX, dir=out))
     try:
         (staging / ROWS_DIR).mkdir()
         for relative, source in progress(images.items(), desc="images", unit="image", total=len(images)):
             _store_image(source, staging / IMAGES_DIR / relative, link_images)
         empty = {task: (empty_reasons or {}).get(task, NO_RECORDS) for task in TASKS if task not in rows}
         manifest = write_rows_and_manifest(
-            staging, rows, len(images), [s.name for s in sources], empty=empty, final_root=final_root or out
+            staging,
+            rows,
+            len(images),
+            [s.name for s in sources],
+            empty=empty,
+            final_root=final_root or out,
+            max_pixels=max_pixels,
         )
-        commit(staging, out, replace, staging.name[len(".partial-") :])
+        commit(staging, out, replace, staging.name[len(SET_STAGING_PREFIX) :])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
@@ -341,6 +379,24 @@ def collect_sources(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _pixel_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_max_pixels_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-image-pixels", type=_pixel_limit, default=DEFAULT_MAX_PIXELS, metavar="N",
+        help=f"refuse images over N pixels, a guard against decompression bombs (default {DEFAULT_MAX_PIXELS:,}, "
+             "PIL's own limit); recorded in the manifest",
+    )  # fmt: skip
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="+", type=Path, help="official test files, or folders holding them")
     parser.add_argument("--images", required=True, type=Path, help="root the records' image paths are under")
@@ -351,11 +407,17 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write into a non-empty folder that is not a prepared set (its files are kept)",
     )
+    add_max_pixels_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     manifest = prepare(
-        collect_sources(args.sources), args.images, args.out, link_images=not args.copy, force=args.force
+        collect_sources(args.sources),
+        args.images,
+        args.out,
+        link_images=not args.copy,
+        force=args.force,
+        max_pixels=args.max_image_pixels,
     )
     for task, info in manifest["tasks"].items():
         print(f"{task:15s} {info['rows']:8d} rows  {info['subsets']}  max_new_tokens={info['max_new_tokens']}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.images import DEFAULT_MAX_PIXELS, ImageRefused, display_problem, load_display_rgb, open_image
 from sarchat_tasks.outputs import COMMIT_MARKER
 
 FORMAT_NAME = "sarchat-prepared"
@@ -43,22 +44,27 @@ ROW_COLUMNS: tuple[str, ...] = ("id", "task", "subset", "question", "answer", "i
 _LOCK = threading.Lock()
 
 
-def image_problem(path: Path) -> str | None:
-    """Why an image file cannot be used (missing, unreadable header, truncated), or None.
+def image_problem(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
+    """Why an image file cannot be used (missing, unreadable header, truncated, over ``max_pixels``,
+    or one the display rule refuses: ``sarchat_tasks.images``), or None.
 
     Reads the header and the last bytes only, so a whole test set is checked in seconds without
     decoding a pixel.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with open_image(path, max_pixels) as image:
             kind = image.format
-            image.size  # noqa: B018 - the header must give a size
+            refused = display_problem(image)
     except FileNotFoundError:
         return "missing"
+    except ImageRefused as exc:
+        return f"refused: {exc}"
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         return f"unreadable ({exc.__class__.__name__}: {exc})"
+    if refused is not None:
+        return f"refused: {refused}"
     try:
         with open(path, "rb") as handle:
             handle.seek(0, 2)
@@ -74,20 +80,20 @@ def image_problem(path: Path) -> str | None:
     return None
 
 
-_IMAGE_CHECKS: dict[tuple[str, int, int], str | None] = {}
+_IMAGE_CHECKS: dict[tuple[str, int, int, int], str | None] = {}
 
 
-def checked_image(path: Path) -> str | None:
+def checked_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> str | None:
     """``image_problem`` once per file version per process: the six tasks share their images."""
     try:
         stat = path.stat()
     except OSError:
         return "missing"
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, max_pixels)
     with _LOCK:
         if key in _IMAGE_CHECKS:
             return _IMAGE_CHECKS[key]
-    problem = image_problem(path)
+    problem = image_problem(path, max_pixels)
     with _LOCK:
         _IMAGE_CHECKS[key] = problem
     return problem
@@ -145,14 +151,18 @@ class PreparedSet:
     def image_path(self, doc: dict[str, Any]) -> Path:
         return self.root / doc["image"]
 
-    def doc_to_visual(self, doc: dict[str, Any]) -> list:
-        """The record's image as RGB, decoded now (lmms-eval calls this only for the model)."""
-        from PIL import Image
+    @cached_property
+    def max_pixels(self) -> int:
+        """The pixel limit the set was prepared with (``sarchat prepare --max-image-pixels``)."""
+        rule = self.manifest.get("image_rule") or {}
+        return int(rule.get("max_pixels") or DEFAULT_MAX_PIXELS)
 
+    def doc_to_visual(self, doc: dict[str, Any]) -> list:
+        """The record's image as the display rule shows it (``sarchat_tasks.images``: RGB, 16-bit
+        and float amplitude stretched), decoded now (lmms-eval calls this only for the model)."""
         path = self.image_path(doc)
         try:
-            with Image.open(path) as image:
-                return [image.convert("RGB")]
+            return [load_display_rgb(path, self.max_pixels)]
         except (OSError, ValueError) as exc:
             raise PreparedSetError(f"record {doc.get('id')}: cannot load image {path}: {exc}") from exc
 
@@ -214,6 +224,6 @@ class PreparedSet:
                 json.loads(reference)
             except (TypeError, json.JSONDecodeError) as exc:
                 raise PreparedSetError(f"record {record_id}: unreadable reference structure: {exc}") from exc
-            problem = checked_image(self.root / image)
+            problem = checked_image(self.root / image, self.max_pixels)
             if problem is not None:
                 raise PreparedSetError(f"record {record_id}: image {self.root / image} is {problem}")

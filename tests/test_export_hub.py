@@ -106,19 +106,59 @@ def test_several_shards_load_in_order(tmp_path: Path):
     assert ds["id"] == pq.read_table(SAMPLE / "rows" / "identification.parquet").column("id").to_pylist()
 
 
-def test_refuses_a_foreign_folder_and_replaces_its_own(tmp_path: Path):
+def test_refuses_a_foreign_folder_and_replaces_only_its_own_entries(tmp_path: Path):
     out = tmp_path / "hub"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     with pytest.raises(HubExportError, match="--force"):
         export_hub(SAMPLE, out)
     assert (out / "notes.txt").read_text() == "mine"
-    export_hub(SAMPLE, out, force=True)
-    assert not (out / "notes.txt").exists() and (out / MARK).exists()
-    (out / "stale.txt").write_text("from an earlier export")
-    export_hub(SAMPLE, out)  # its own output: replaced whole, no --force needed
-    assert not (out / "stale.txt").exists()
+    export_hub(SAMPLE, out, force=True)  # written beside the user's file, which is kept
+    assert (out / "notes.txt").read_text() == "mine" and (out / MARK).exists()
+    # what one does before an upload: git init, .gitattributes; a re-export keeps them
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (out / ".gitattributes").write_text("*.parquet filter=lfs\n")
+    mark = json.loads((out / MARK).read_text())
+    mark["configs"]["old_config"] = {}  # a config an earlier export wrote and this one does not
+    (out / MARK).write_text(json.dumps(mark))
+    (out / "old_config").mkdir()
+    export_hub(SAMPLE, out)  # its own output: no --force needed
+    assert (out / ".git" / "HEAD").exists() and (out / ".gitattributes").exists() and (out / "notes.txt").exists()
+    assert not (out / "old_config").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hub"]  # nothing left beside it
+    assert not [p.name for p in out.iterdir() if p.name.startswith((".partial", ".sarchat"))]
+
+
+def test_a_foreign_entry_with_an_exported_name_is_never_replaced(tmp_path: Path):
+    out = tmp_path / "hub"
+    out.mkdir()
+    (out / "README.md").write_text("my own card")
+    for force in (False, True):
+        with pytest.raises(HubExportError, match=r"README\.md, not written by `sarchat export-hub`"):
+            export_hub(SAMPLE, out, force=force)
+    assert (out / "README.md").read_text() == "my own card" and sorted(p.name for p in out.iterdir()) == ["README.md"]
+
+
+def test_out_holding_or_inside_the_prepared_set_is_refused(tmp_path: Path):
+    import shutil
+
+    parent = tmp_path / "data"
+    shutil.copytree(SAMPLE, parent / "set")
+    for out in (parent, parent / "set", parent / "set" / "hub"):
+        for force in (False, True):
+            with pytest.raises(HubExportError, match="the prepared set"):
+                export_hub(parent / "set", out, force=force)
+    assert (parent / "set" / "manifest.json").exists() and sorted(p.name for p in parent.iterdir()) == ["set"]
+
+
+def test_a_killed_export_s_staging_folders_are_removed_by_the_next_run(tmp_path: Path):
+    out = tmp_path / "hub"
+    export_hub(SAMPLE, out)
+    (out / ".partial-hub-123-456" / "counting").mkdir(parents=True)  # as a killed run leaves it
+    (tmp_path / ".partial-hub-hub-1-2").mkdir()  # where earlier versions staged, beside the output
+    export_hub(SAMPLE, out)
+    assert not (out / ".partial-hub-123-456").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["hub"]
 
 
 def test_an_interrupted_export_leaves_the_old_folder(tmp_path: Path, monkeypatch):
@@ -130,12 +170,12 @@ def test_an_interrupted_export_leaves_the_old_folder(tmp_path: Path, monkeypatch
     def failing(*args, **kwargs):
         calls.append(1)
         if len(calls) == 3:
-            raise OSError("disk full")
+            raise OSError(28, "No space left on device")
         return original(*args, **kwargs)
 
     original = hub._write_shard
     monkeypatch.setattr(hub, "_write_shard", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(HubExportError, match=r"cannot write the export into .*No space left on device"):
         export_hub(SAMPLE, out)
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hub"]
@@ -204,14 +244,14 @@ def test_export_upstream_reads_a_local_hub_folder(hub_folder: Path, tmp_path: Pa
     assert config["dataset_name"] == "referring_lite"
 
 
-def test_export_upstream_refuses_a_folder_that_is_not_a_hub_export(tmp_path: Path):
+def test_export_upstream_refuses_a_folder_that_is_not_a_hub_export(hub_folder: Path, tmp_path: Path):
     with pytest.raises(ExportError, match="export-hub"):
         export(tmp_path / "tasks", dataset_path=tmp_path)
     with pytest.raises(ExportError, match="export-hub"):
         export(tmp_path / "tasks", "org/name", dataset_path=tmp_path)
     (tmp_path / "file").write_text("x")
     with pytest.raises(ExportError, match="is a file"):
-        export(tmp_path / "file", dataset_path=tmp_path)
+        export(tmp_path / "file", dataset_path=hub_folder)
 
 
 def test_export_upstream_refuses_a_hub_folder_without_budgets(hub_folder: Path, tmp_path: Path):

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from official_fixture import RECORDS
@@ -67,8 +68,19 @@ def test_depends_on_nothing_of_this_package(exported: Path):
     tree = ast.parse((exported / "utils.py").read_text())
     imported = {alias.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    standard = {"json", "math", "re", "os", "threading", "functools", "collections", "dataclasses", "typing"}
-    assert imported <= standard | {"numpy", "scipy", "lmms_eval"}
+    standard = {
+        "json",
+        "math",
+        "re",
+        "os",
+        "threading",
+        "functools",
+        "collections",
+        "dataclasses",
+        "typing",
+        "warnings",
+    }
+    assert imported <= standard | {"numpy", "scipy", "PIL", "lmms_eval"}  # lmms-eval itself requires Pillow
     for path in exported.glob("*yaml"):
         assert "sarchat_tasks" not in path.read_text(), path.name
 
@@ -113,6 +125,11 @@ def test_doc_to_visual_reads_the_image_column(utils_module):
     image = Image.new("L", (8, 4))
     (visual,) = utils_module.doc_to_visual({"image": image})
     assert visual.mode == "RGB" and visual.size == (8, 4)
+    # a 16-bit amplitude image is stretched by the display rule, not clipped white by convert("RGB")
+    sixteen_bit = Image.frombytes("I;16", (10, 10), bytes(np.arange(100, dtype="<u2") * 100))
+    (visual,) = utils_module.doc_to_visual({"image": sixteen_bit})
+    grey = np.asarray(visual)[:, :, 0].ravel()
+    assert (grey[0], grey[3], grey[50], grey[99]) == (0, 3, 129, 255)  # hand-computed in tests/test_images.py
 
 
 def _prompts(exported: Path, prepared: Path) -> dict[str, str]:

@@ -95,7 +95,7 @@ def test_a_commit_cut_short_is_never_accepted(official_set, tmp_path, monkeypatc
         return real_rename(src, dst)
 
     monkeypatch.setattr(outputs.os, "rename", rename)
-    with pytest.raises(OSError, match="killed"):
+    with pytest.raises(PrepareError, match=r"cannot write the set into .*killed"):
         prepare(files[:2], root, out)
     monkeypatch.setattr(outputs.os, "rename", real_rename)
     with pytest.raises(PreparedSetError, match=r"was being written or replaced when its writer stopped"):

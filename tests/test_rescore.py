@@ -119,3 +119,22 @@ def test_a_run_of_single_tasks_is_rescored_not_emptied(runs, tmp_path, capsys):
         assert _strip_stderr(rescored["results"][task]) == _strip_stderr(block), task
     assert cli.main(["rescore", str(runs["partial_dir"]), "--out", str(tmp_path / "cli")]) == 0
     assert "->" in capsys.readouterr().out
+
+
+def test_a_rescore_killed_before_its_results_file_leaves_no_results(runs, tmp_path, monkeypatch):
+    """The sample logs are written first and the results file last, each under a partial name
+    moved into place: a rescore cut short leaves nothing a report would read as a run."""
+    from sarchat_tasks.results import rescore
+
+    real_replace = rescore.os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("_results.json"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(rescore.os, "replace", replace)
+    with pytest.raises(OSError):
+        rescore_run(load_run(runs["full"]), tmp_path / "out")
+    assert list((tmp_path / "out").rglob("*_samples_*.jsonl"))  # the logs were whole
+    assert not list((tmp_path / "out").rglob("*_results.json"))

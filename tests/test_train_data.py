@@ -164,8 +164,11 @@ def test_finetune_refuses_a_used_folder_and_data_it_cannot_read(built, tmp_path,
     used = tmp_path / "used"
     used.mkdir()
     (used / "keep.txt").write_text("mine")
-    assert main(["finetune", "--model", "unused", "--data", str(tmp_path), "--out", str(used)]) == 2
+    assert main(["finetune", "--model", "unused", "--data", str(tmp_path / "data"), "--out", str(used)]) == 2
     assert "not empty" in capsys.readouterr().err
+    # an --out inside the data folder is refused before anything is read
+    assert main(["finetune", "--model", "unused", "--data", str(tmp_path), "--out", str(tmp_path / "new")]) == 2
+    assert "lies inside the input" in capsys.readouterr().err
     assert (
         main(["finetune", "--model", "unused", "--data", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 2
     )

@@ -114,13 +114,14 @@ class Detection:
 
 
 def to_amplitude(image: Any) -> np.ndarray:
-    """A 2-D float64 amplitude array from a PIL image or an array (H, W), (H, W, 3) or (H, W, 4)."""
+    """A 2-D float64 amplitude array from a PIL image or an array (H, W), (H, W, 3) or (H, W, 4).
+
+    A PIL image is seen as a model sees it: through the display rule (``sarchat_tasks.images``:
+    16-bit and float amplitude stretched onto 0..255), so the baseline and a VLM get the same pixels."""
     if hasattr(image, "mode") and hasattr(image, "convert"):  # PIL without importing it here
-        if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-            array = np.asarray(image, dtype=np.float64)
-            peak = float(array.max()) if array.size else 0.0
-            return array * (255.0 / peak) if peak > 255 else array
-        image = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)
+        from sarchat_tasks.images import display_rgb
+
+        image = np.asarray(image if image.mode in ("L", "RGB") else display_rgb(image))
     array = np.asarray(image, dtype=np.float64)
     if array.ndim == 3:
         array = array[..., :3].mean(axis=2) if array.shape[2] >= 3 else array[..., 0]

@@ -164,12 +164,11 @@ class SARChatCFAR(_Baseline):
 
 
 def _open(image: Any) -> Any:
+    """A path opened as the display rule shows it (``sarchat_tasks.images``); anything else as given."""
     if isinstance(image, (str, Path)):
-        from PIL import Image
+        from sarchat_tasks.images import load_display_rgb
 
-        with Image.open(image) as im:
-            im.load()
-            return im.copy()
+        return load_display_rgb(image)
     return image
 
 

@@ -161,6 +161,7 @@ def build(
     prepare_layout: bool = True,
     link_images: bool = True,
     log: Callable[[str], None] = _stderr,
+    max_pixels: int | None = None,
 ) -> dict[str, Any]:
     """Build SARChat-Bench from the SARDet-100K tree at ``sardet_root`` into ``out``; returns the
     build report (also written to ``out/build_report.json``). Raises ``BuildError`` (input that
@@ -214,7 +215,7 @@ def build(
             try:
                 manifest = prepare(
                     test_files, root, partial, link_images=link_images, force=True, final_root=out,
-                    empty_reasons=EMPTY_REASONS,
+                    empty_reasons=EMPTY_REASONS, **({"max_pixels": max_pixels} if max_pixels else {}),
                 )  # fmt: skip
             except PrepareError as exc:
                 # Name the files where they would have landed: the partial folder is about to go.
@@ -294,6 +295,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--official-only", action="store_true",
                         help="write the official files only, not the prepared set the lmms-eval tasks load")  # fmt: skip
     parser.add_argument("--copy", action="store_true", help="copy images into the prepared set instead of hard-linking")
+    from sarchat_tasks.prepare import add_max_pixels_argument
+
+    add_max_pixels_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -307,6 +311,7 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         prepare_layout=not args.official_only,
         link_images=not args.copy,
+        max_pixels=args.max_image_pixels,
     )
     for line in summary_lines(report, Path(args.out)):
         print(line)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.utils.vocabulary import CATEGORIES
 
 # Scene kinds, cycled by image index so that any sample of six or more images holds all six categories.
@@ -677,6 +679,59 @@ def _allocate(n: int, splits: Sequence[tuple[str, float]]) -> list[tuple[str, in
     return [(name, c) for (name, _), c in zip(splits, counts, strict=True)]
 
 
+SYNTH_DESCRIPTION = "sarchat synth: procedural SAR-like scenes"
+SYNTH_MARKER = ".sarchat-synth-unfinished.json"  # the files a run is writing; removed when it ends
+
+
+class SynthOutputError(SarchatError):
+    """``--out`` holds a file this command did not write where it would write one."""
+
+
+def _own_annotation_files(path: Path) -> set[str] | None:
+    """The image file names an annotation file written by ``sarchat synth`` lists, or None when the
+    file is not one (another dataset's annotations, unreadable)."""
+    try:
+        coco = json.loads(path.read_text(encoding="utf-8"))
+        if (coco.get("info") or {}).get("description") != SYNTH_DESCRIPTION:
+            return None
+        return {str(image["file_name"]) for image in coco["images"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def check_synth_output(out: Path, targets: dict[str, list[str]]) -> None:
+    """Refuse, before anything is written, to replace a file ``sarchat synth`` did not write:
+    ``targets`` maps each split to the image file names it will write. An annotation file is ours
+    when its ``info`` says so; an image is ours when our annotation file of its split lists it."""
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(out)
+    except ValueError as exc:
+        raise SynthOutputError(str(exc)) from exc
+    try:  # an interrupted run's files are ours: its marker lists them
+        unfinished = json.loads((out / SYNTH_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        unfinished = {}
+    for split, names in targets.items():
+        annotation = out / "Annotations" / f"{split}.json"
+        own = _own_annotation_files(annotation) if annotation.exists() or annotation.is_symlink() else set()
+        if own is not None and isinstance(unfinished, dict):
+            own |= set(unfinished.get(split) or [])
+        elif own is None and isinstance(unfinished, dict) and f"Annotations/{split}.json" in unfinished.get("", []):
+            own = set(unfinished.get(split) or [])
+        if own is None:
+            raise SynthOutputError(
+                f"{annotation} was not written by sarchat synth; it is never replaced: choose another --out"
+            )
+        foreign = [n for n in names if (out / "JPEGImages" / split / n).exists() and n not in own]
+        if foreign:
+            raise SynthOutputError(
+                f"{out / 'JPEGImages' / split / foreign[0]} (and {len(foreign) - 1} more) was not written by "
+                "sarchat synth; it is never replaced: choose another --out"
+            )
+
+
 def write_dataset(
     out: Path,
     images: int,
@@ -693,9 +748,19 @@ def write_dataset(
     out = Path(out)
     categories = [{"id": i + 1, "name": name, "supercategory": "object"} for i, name in enumerate(CATEGORIES)]
     category_id = {c["name"]: c["id"] for c in categories}
+    allocation = _allocate(images, splits)
+    first = 0
+    targets: dict[str, list[str]] = {}
+    for split, count in allocation:
+        targets.setdefault(split, []).extend(f"synth{seed}_{i:05d}.{image_format}" for i in range(first, first + count))
+        first += count
+    check_synth_output(out, targets)
+    out.mkdir(parents=True, exist_ok=True)
+    unfinished = {**targets, "": [f"Annotations/{split}.json" for split in targets]}
+    (out / SYNTH_MARKER).write_text(json.dumps(unfinished) + "\n", encoding="utf-8")
     index = 0
     written: dict[str, int] = {}
-    for split, count in _allocate(images, splits):
+    for split, count in allocation:
         image_dir = out / "JPEGImages" / split
         image_dir.mkdir(parents=True, exist_ok=True)
         coco_images, coco_annotations = [], []
@@ -733,7 +798,7 @@ def write_dataset(
                 )
             index += 1
         coco = {
-            "info": {"description": "sarchat synth: procedural SAR-like scenes", "seed": seed, "version": "1"},
+            "info": {"description": SYNTH_DESCRIPTION, "seed": seed, "version": "1"},
             "licenses": [],
             "images": coco_images,
             "annotations": coco_annotations,
@@ -741,8 +806,12 @@ def write_dataset(
         }
         (out / "Annotations").mkdir(parents=True, exist_ok=True)
         text = json.dumps(coco, sort_keys=True, indent=1)
-        (out / "Annotations" / f"{split}.json").write_text(text + "\n", encoding="utf-8")
+        annotation = out / "Annotations" / f"{split}.json"
+        partial = annotation.with_name(f".partial-{annotation.name}")
+        partial.write_text(text + "\n", encoding="utf-8")
+        os.replace(partial, annotation)  # never a half-written annotation file
         written[split] = count
+    (out / SYNTH_MARKER).unlink()
     return written
 
 

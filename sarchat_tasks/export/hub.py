@@ -18,15 +18,20 @@ shard reach ``--max-shard-mb`` (the file), or the shard's images counted once pe
 ``--max-decoded-mb``: ``datasets`` reads a row group whole and expands it, and Arrow cannot read a
 nested column of 2 GB or more, so a shard must stay well under that once decoded.
 
-The folder is written beside its destination and renamed into place when complete, so an
-interrupted export leaves nothing half-written; an existing folder is replaced only if it is this
-command's own output or ``--force`` is given.
+The export is written to a staging folder inside HUB_DIR (``.partial-hub-*``) and moved into place
+entry by entry, its mark last (``sarchat_tasks.outputs.commit``), so an interrupted export leaves
+the old export or the new one; a rerun removes the staging folders of interrupted runs. Only
+entries an earlier export wrote (those its mark lists) are replaced: anything else in HUB_DIR (a
+``.git`` folder, ``.gitattributes``, notes) is kept, and a foreign entry with a name the export
+writes is refused, ``--force`` included. A non-empty folder that is not an export is written into
+only with ``--force``. ``--out`` may not be, lie inside, or hold the prepared set.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import time
@@ -36,6 +41,7 @@ from typing import Any
 from sarchat_tasks import __version__
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.export.upstream import ARXIV, AUTHOR_LINE, CITATION, PAPER, upload_command
+from sarchat_tasks.outputs import FolderBusy, writer_lock
 from sarchat_tasks.prepared import IMAGES_DIR, MANIFEST, ROW_COLUMNS, ROWS_DIR, PreparedSet
 
 MARK = "sarchat_export.json"
@@ -46,7 +52,6 @@ DEFAULT_MAX_SHARD_MB = 256
 DEFAULT_MAX_DECODED_MB = 256
 BUILD_REPORT = "build_report.json"  # written by `sarchat build` beside the manifest
 PARTIAL_PREFIX = ".partial-hub-"
-REPLACED_PREFIX = ".replaced-hub-"
 TASK_TITLES = {
     "counting": "instance counting",
     "grounding": "spatial grounding",
@@ -389,13 +394,55 @@ def read_mark(folder: Path) -> dict[str, Any]:
     return json.loads((folder / MARK).read_text(encoding="utf-8"))
 
 
-def _check_destination(out: Path, force: bool) -> None:
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise HubExportError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not is_hub_export(out) and not force:
+def _own_names(out: Path) -> set[str]:
+    """The entries of ``out`` an earlier export wrote (its mark lists its configs), or of an
+    interrupted commit (its marker lists what it was replacing); empty for a foreign folder."""
+    from sarchat_tasks.outputs import COMMIT_MARKER
+
+    own: set[str] = set()
+    if is_hub_export(out):
+        mark = json.loads((out / MARK).read_text(encoding="utf-8"))
+        own |= {MARK, "README.md", *(mark.get("configs") or {})}
+    try:
+        interrupted = json.loads((out / COMMIT_MARKER).read_text(encoding="utf-8"))
+        own |= {MARK, "README.md", *interrupted.get("replacing", []), *interrupted.get("writing", [])}
+    except (OSError, ValueError, AttributeError):
+        pass
+    return own
+
+
+def _check_destination(out: Path, writes: list[str], force: bool) -> list[str]:
+    """The entries of ``out`` the export replaces: only ones an earlier export wrote. A foreign
+    entry with a name the export writes is refused, ``--force`` included; a folder that is not an
+    export and not empty is written into only with ``--force``, its files kept."""
+    from sarchat_tasks.outputs import COMMIT_MARKER, LOCK_NAME, PARTIAL_PREFIX, REPLACED_PREFIX, check_folder_path
+
+    try:
+        check_folder_path(out)
+    except ValueError as exc:
+        raise HubExportError(str(exc)) from exc
+    if out.is_symlink():
+        raise HubExportError(f"{out} is a symbolic link; give the folder itself")
+    if not out.is_dir():
+        return []
+    own = _own_names(out)
+    present = {
+        p.name
+        for p in out.iterdir()
+        if not p.name.startswith((COMMIT_MARKER, LOCK_NAME, PARTIAL_PREFIX, REPLACED_PREFIX))
+    }
+    foreign = sorted(name for name in writes if name in present and name not in own)
+    if foreign:
         raise HubExportError(
-            f"{out} is not empty and was not written by `sarchat export-hub`; pass --force to replace it whole"
+            f"{out} holds {', '.join(foreign)}, not written by `sarchat export-hub`; sarchat never replaces files it "
+            "did not write (--force included): move them or choose another --out"
         )
+    if present and not own and not force:
+        raise HubExportError(
+            f"{out} is not empty and was not written by `sarchat export-hub`; pass --force to write the export "
+            "beside its files (they are kept), or choose another --out"
+        )
+    return sorted(name for name in own if name in present)
 
 
 def export_hub(
@@ -415,28 +462,48 @@ def export_hub(
 
     if not HUB_ID_RE.match(hub_id):
         raise HubExportError(f"--hub-id must look like ORG/NAME, got {hub_id!r}")
+    from sarchat_tasks.outputs import check_not_input
+
     prepared = PreparedSet(prepared_dir)
     out = Path(out).absolute()
-    if out == prepared.root or prepared.root in out.parents:
-        raise HubExportError(f"--out {out} lies inside the prepared set {prepared.root}; choose a folder outside it")
-    if max_shard_mb <= 0 or not 0 < max_decoded_mb < 2000:
+    try:
+        check_not_input(out, [prepared.root])
+    except ValueError as exc:
+        raise HubExportError(f"{exc} (the prepared set)") from exc
+    if not (math.isfinite(max_shard_mb) and max_shard_mb > 0) or not 0 < max_decoded_mb < 2000:
         raise HubExportError(
             f"--max-shard-mb must be positive and --max-decoded-mb within (0, 2000), got {max_shard_mb}, {max_decoded_mb}"
         )
     if images_origin not in ("sardet100k", "synthetic"):
         raise HubExportError(f"images origin must be sardet100k or synthetic, got {images_origin!r}")
     license_id = license_id or ("mit" if images_origin == "synthetic" else "other")
-    _check_destination(out, force)
     manifest = prepared.manifest
     configs = configs_of(prepared)
+    replace = _check_destination(out, [*configs, "README.md", MARK], force)
     started = time.perf_counter()
     prepared.validate()  # every reference readable, every image present and whole
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with writer_lock(out):
+            return _export_into(prepared, manifest, configs, out, replace, started, hub_id, license_id,
+                                images_origin, (int(max_shard_mb * 1e6), int(max_decoded_mb * 1e6)), log)  # fmt: skip
+    except FolderBusy as exc:
+        raise HubExportError(str(exc)) from exc
+    except OSError as exc:  # a read-only or full disk: nothing of this export is left behind
+        raise HubExportError(f"cannot write the export into {out}: {exc}") from exc
+
+
+def _export_into(prepared, manifest, configs, out, replace, started, hub_id, license_id, images_origin, limits, log):
+    from sarchat_tasks.outputs import commit, remove_leftovers
+
+    remove_leftovers(out, PARTIAL_PREFIX)  # staging folders of interrupted exports
+    for legacy in out.parent.glob(f"{PARTIAL_PREFIX}{out.name}-*"):  # where earlier versions staged, by name
+        if legacy.is_dir() and not legacy.is_symlink():
+            shutil.rmtree(legacy, ignore_errors=True)
     token = f"{os.getpid()}-{time.time_ns()}"
-    partial = out.parent / f"{PARTIAL_PREFIX}{out.name}-{token}"
+    partial = out / f"{PARTIAL_PREFIX}{token}"
     partial.mkdir()
     try:
-        limits = (int(max_shard_mb * 1e6), int(max_decoded_mb * 1e6))
         mark = _write(prepared, manifest, configs, partial, limits, log)
         mark["sizes"]["prepared_bytes"] = (
             _folder_bytes(prepared.root / ROWS_DIR)
@@ -447,10 +514,9 @@ def export_hub(
         card = dataset_card(mark, hub_id=hub_id, license_id=license_id, images_origin=images_origin)
         (partial / "README.md").write_text(card, encoding="utf-8")
         (partial / MARK).write_text(json.dumps(mark, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        _commit(partial, out, token)
-    except BaseException:
+        commit(partial, out, replace, token, last=MARK)  # the old mark first out, the new one last in
+    finally:
         shutil.rmtree(partial, ignore_errors=True)
-        raise
     return mark
 
 
@@ -518,24 +584,20 @@ def _write(
     }
 
 
-def _commit(partial: Path, out: Path, token: str) -> None:
-    """Put the finished folder in place; what it replaces is moved aside first, then removed."""
-    replaced = out.parent / f"{REPLACED_PREFIX}{out.name}-{token}"
-    if out.exists():
-        out.rename(replaced)
-    try:
-        partial.rename(out)
-    except OSError as exc:
-        if replaced.exists():
-            replaced.rename(out)
-        raise HubExportError(f"could not move the finished export {partial} to {out}: {exc}") from exc
-    if replaced.exists():
-        shutil.rmtree(replaced)
-
-
 # ---------------------------------------------------------------------------------------------
 # Command
 # ---------------------------------------------------------------------------------------------
+
+
+def _megabytes(text: str) -> float:
+    """A finite, positive size in MB (argparse reports anything else, ``nan`` and ``inf`` included)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of MB, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -551,12 +613,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--images-origin", choices=("sardet100k", "synthetic"), default="sardet100k",
         help="where the set's images come from, for the card's provenance and licence text (default sardet100k)",
     )  # fmt: skip
-    parser.add_argument("--max-shard-mb", type=float, default=DEFAULT_MAX_SHARD_MB,
+    parser.add_argument("--max-shard-mb", type=_megabytes, default=DEFAULT_MAX_SHARD_MB,
                         help=f"distinct image bytes per Parquet shard (default {DEFAULT_MAX_SHARD_MB})")  # fmt: skip
-    parser.add_argument("--max-decoded-mb", type=float, default=DEFAULT_MAX_DECODED_MB,
+    parser.add_argument("--max-decoded-mb", type=_megabytes, default=DEFAULT_MAX_DECODED_MB,
                         help="image bytes per shard counted once per record, as datasets reads a shard "
                              f"(default {DEFAULT_MAX_DECODED_MB}; under 2000)")  # fmt: skip
-    parser.add_argument("--force", action="store_true", help="replace a non-empty folder not written by this command")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a non-empty folder not written by this command (its files are kept)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ task, ``utils.py``), load their data from the Hugging Face hub, and may depend o
 lmms-eval. This command writes that folder from the packaged suite, so there is one source of
 truth and nothing is copied by hand:
 
-* ``utils.py`` is the concatenated source of ``sarchat_tasks/utils/*.py``, ``errors.py``,
+* ``utils.py`` is the concatenated source of ``sarchat_tasks/utils/*.py``, ``errors.py``, ``images.py``,
   ``scoring.py``, the task specs of ``registry.py``, ``metrics.py`` and the lmms-eval hooks of
   ``hooks.py``, with the imports between them removed, then formatted the way lmms-eval is (isort,
   black line length 240);
@@ -17,7 +17,7 @@ truth and nothing is copied by hand:
   Parquet rows replaced by ``dataset_path: ORG/NAME`` with one dataset config per rows file
   (``counting``, ``counting_lite``, ...), and the prepared-set check (``process_docs``) dropped;
 * images come from the hub dataset's ``image`` column (an ``Image`` feature), so the exported
-  ``doc_to_visual`` is ``[doc["image"].convert("RGB")]``.
+  ``doc_to_visual`` is ``[display_rgb(doc["image"])]``, the display rule of ``images.py``.
 
 Formatting needs black and isort (``pip install black isort``), as lmms-eval's own lint does.
 """
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,9 @@ def upload_command(hub_id: str, folder: str | Path) -> str:
 
 DOC_TO_VISUAL_SOURCE = '''
 def doc_to_visual(doc):
-    """The record's SAR image as RGB (the hub dataset's ``image`` column is an Image feature)."""
-    return [doc["image"].convert("RGB")]
+    """The record's SAR image as the display rule shows it (the hub dataset's ``image`` column is
+    an Image feature; 16-bit and float amplitude are stretched, not clipped)."""
+    return [display_rgb(doc["image"])]
 '''
 
 
@@ -96,6 +98,7 @@ def source_modules() -> list[tuple[Path, frozenset[str] | None, frozenset[str]]]
         (utils / "matching.py", None, frozenset()),
         (utils / "answers.py", None, frozenset()),
         (PACKAGE_ROOT / "errors.py", None, frozenset()),
+        (PACKAGE_ROOT / "images.py", None, frozenset()),
         (PACKAGE_ROOT / "scoring.py", None, frozenset()),
         (PACKAGE_ROOT / "registry.py", None, frozenset()),
         (PACKAGE_ROOT / "metrics.py", None, frozenset()),
@@ -492,15 +495,12 @@ def export(
     if hub_id is not None and not HUB_ID_RE.match(hub_id):
         raise ExportError(f"--hub-id must look like ORG/NAME, got {hub_id!r}")
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out} is a file, not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise ExportError(f"{out} is not empty; pass --force to overwrite the files it would write")
     local, configs, budgets = _checked_hub_folder(Path(dataset_path))
     if hub_id is None and (any(c in local for c in ":#'\"\n") or local != local.strip()):
         raise ExportError(f"--dataset-path {local}: the path must be plain to be written in a YAML; move the folder")
     dataset = hub_id if hub_id is not None else local
     yamls = task_yamls(configs, budgets)
+    _check_out(out, [TEMPLATE, *yamls, "utils.py", "README.md"], force)
     exported = {t.removeprefix(LMMS_TASK_PREFIX) for t in _task_names(yamls)}
     absent = [task for task in TASKS if task not in exported]
     files = {
@@ -512,12 +512,52 @@ def export(
     for name, text in files.items():
         if name != "README.md" and _depends_on_package(name, text):
             raise ExportError(f"{name} still depends on sarchat_tasks; the export would not be self-contained")
-    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        written.append(out / name)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(f"{STAGING_PREFIX}*"):  # an interrupted export's, by name
+            stale.unlink(missing_ok=True)
+        for name, text in files.items():  # each file whole or not at all
+            staging = out / f"{STAGING_PREFIX}{name}"
+            staging.write_text(text, encoding="utf-8")
+            os.replace(staging, out / name)
+            written.append(out / name)
+    except OSError as exc:
+        raise ExportError(f"cannot write the task folder {out}: {exc}") from exc
     return written, absent
+
+
+STAGING_PREFIX = ".partial-upstream-"
+EXPORT_SIGN = "# From sarchat_tasks/"  # in every utils.py this command writes
+
+
+def _check_out(out: Path, names: list[str], force: bool) -> None:
+    """Refuse a path that cannot be the task folder, and files this command did not write: a folder
+    holding an earlier export (its utils.py carries the sign) has its files replaced; any other
+    non-empty folder needs ``--force``, and even then a file with a name the export writes is refused."""
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(out)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
+    if not out.is_dir():
+        return
+    present = sorted(p.name for p in out.iterdir() if not p.name.startswith(STAGING_PREFIX))
+    try:
+        own = EXPORT_SIGN in (out / "utils.py").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        own = False
+    if own:
+        return
+    if present and not force:
+        raise ExportError(f"{out} is not empty; pass --force to write the task folder beside its files (they are kept)")
+    foreign = [name for name in names if name in present]
+    if foreign:
+        raise ExportError(
+            f"{out} holds {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}, not written by "
+            "`sarchat export-upstream`; sarchat never replaces files it did not write (--force included)"
+        )
 
 
 def _task_names(yamls: dict[str, str]) -> list[str]:
@@ -570,7 +610,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset-path", type=Path, metavar="HUB_DIR", required=True,
                         help="the folder `sarchat export-hub` wrote (the one uploaded): its tasks and generation budgets")  # fmt: skip
     parser.add_argument("--hub-id", help="the hub dataset the YAMLs load (ORG/NAME); default: HUB_DIR itself, offline")
-    parser.add_argument("--force", action="store_true", help="overwrite the files in a non-empty folder")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a non-empty folder that is not an earlier export (its files are kept)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

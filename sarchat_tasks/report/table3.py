@@ -23,6 +23,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -547,6 +548,39 @@ def write_plots(report: Report, out: Path) -> tuple[list[Path], str | None]:
     return paths + size_paths, message
 
 
+REPORT_FILES = ("table3.md", "table3.csv", "table3.tex", "categories.csv", "report.md", "report.json",
+                "radar.png", "radar.svg", "avg_vs_params.png", "avg_vs_params.svg")  # fmt: skip
+
+
+def _is_earlier_report(out: Path) -> bool:
+    try:
+        data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"models", "paper", "bootstrap"} <= set(data)
+
+
+def check_report_output(out: Path, runs: list[str]) -> None:
+    """Before any work: ``out`` can be a folder, is not a run read nor inside or above one, and
+    holds no file with a report file's name unless it holds an earlier report (whose files are
+    the suite's own, replaced); raises ``SarchatError`` naming the path."""
+    from sarchat_tasks.outputs import check_folder_path, check_not_input
+
+    inputs = [Path(arg if Path(arg).exists() or "=" not in arg else arg.split("=", 1)[1]) for arg in runs]
+    try:
+        check_folder_path(out)
+        check_not_input(out, [p for p in inputs if p.exists()])
+    except ValueError as exc:
+        raise SarchatError(str(exc)) from exc
+    if out.is_dir() and not _is_earlier_report(out):
+        foreign = [name for name in REPORT_FILES if (out / name).exists() or (out / name).is_symlink()]
+        if foreign:
+            raise SarchatError(
+                f"{out} holds {', '.join(foreign)}, not written by `sarchat report`; sarchat never replaces files it "
+                "did not write: choose another --out"
+            )
+
+
 def write_report(report: Report, out: Path, plots: bool = True) -> dict[str, Path | list[Path] | str | None]:
     """Write every output file into ``out``; returns their paths and the plot message, if any."""
     out = Path(out)
@@ -561,7 +595,9 @@ def write_report(report: Report, out: Path, plots: bool = True) -> dict[str, Pat
         ("report.md", markdown_report(report, plot_paths, message)),
         ("report.json", json.dumps(report_json(report, plot_paths), indent=2) + "\n"),
     ):
-        (out / name).write_text(text, encoding="utf-8")
+        partial = out / f".partial-{name}"
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, out / name)  # each file whole or not at all
         written[name] = out / name
     written["plots"] = plot_paths
     written["plot_message"] = message
@@ -599,13 +635,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sarchat_tasks.errors import SarchatError
-    from sarchat_tasks.outputs import check_folder_path
-
-    try:
-        check_folder_path(args.out)  # before the bootstrap, not after it
-    except ValueError as exc:
-        raise SarchatError(str(exc)) from exc
+    check_report_output(args.out, args.runs)  # before the bootstrap, not after it
     params = _parse_params(args.params)
     runs = load_runs(args.runs)
     report = build_report(runs, params=params, iterations=args.bootstrap, seed=args.seed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import re
 import sys
 from datetime import datetime, timedelta
@@ -150,11 +151,18 @@ def rescore_run(
     target = Path(out) / f"{run.path.parent.name}_{run.path.name[: -len('_results.json')]}{variant}"
     target.mkdir(parents=True, exist_ok=True)
     results = target / f"{date}_results.json"
-    results.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
+    # the sample logs first, the results file last, each whole or not at all: a killed rescore
+    # never leaves a complete-looking results file beside cut logs (a partial name matches no reader)
     for task, (_, records) in rescored.items():
-        with open(target / f"{date}_samples_{lmms_task_name(task, variant)}.jsonl", "w", encoding="utf-8") as handle:
+        log = target / f"{date}_samples_{lmms_task_name(task, variant)}.jsonl"
+        partial = target / f".{log.name}.partial"
+        with open(partial, "w", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, default=str) + "\n")
+        os.replace(partial, log)
+    partial = target / f".{results.name}.partial"
+    partial.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(partial, results)
     return results
 
 
@@ -170,6 +178,18 @@ def _run_date(run: RunFile) -> tuple[datetime, str]:
     if re.fullmatch(r"\d{8}_\d{6}", run.date) and date <= run.date:
         date = (datetime.strptime(run.date, "%Y%m%d_%H%M%S") + timedelta(seconds=1)).strftime("%Y%m%d_%H%M%S")
     return now, date
+
+
+def check_rescore_output(out: Path, runs: list[str]) -> None:
+    """``--out`` can be a folder and is not a run read, inside one or above one: rescored files
+    there would be read again as runs by the next report or rescore."""
+    from sarchat_tasks.outputs import check_folder_path, check_not_input
+
+    try:
+        check_folder_path(out)
+        check_not_input(out, [Path(run) for run in runs if Path(run).exists()])
+    except ValueError as exc:
+        raise RescoreError(str(exc)) from exc
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -189,6 +209,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     box_reading(args.profile or "generic", args.conventions, args.frame)  # a bad option fails before any run
+    check_rescore_output(args.out, args.runs)
     runs = load_runs(args.runs)
     status = 0
     written_any = False

@@ -22,9 +22,10 @@ from typing import Any
 
 from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.images import DEFAULT_MAX_PIXELS
 from sarchat_tasks.metrics import score_records
 from sarchat_tasks.official import SWIFT_CHUNK_RE
-from sarchat_tasks.prepare import PrepareError, ReadRecord, read_records, resolve_image
+from sarchat_tasks.prepare import PrepareError, ReadRecord, add_max_pixels_argument, read_records, resolve_image
 from sarchat_tasks.registry import TASKS, primary_category
 from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.boxes import BoxConventions
@@ -155,7 +156,7 @@ def prediction_files(paths: list[Path], *, partial: bool = False) -> tuple[list[
 
 
 def read_predictions(
-    paths: list[Path], images_root: Path | None, vlmeval_datasets: list[Path] = ()
+    paths: list[Path], images_root: Path | None, vlmeval_datasets: list[Path] = (), max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> Iterator[ReadRecord]:
     """The records of prediction files: swift's JSON (array or lines) and VLMEvalKit's tables
     (``.xlsx``, ``.tsv``; their image sizes from ``vlmeval_datasets`` where they carry no picture),
@@ -168,7 +169,8 @@ def read_predictions(
         if is_vlmevalkit_file(path):
             yield from read_vlmevalkit(Path(path), resolve, sizes_for(path, sizes))
         else:
-            yield from read_records([path], images_root, resolve=resolve)
+            # only the images' sizes are read: an image the display rule would refuse is still scored
+            yield from read_records([path], images_root, resolve=resolve, max_pixels=max_pixels, shown=False)
 
 
 def score_files(
@@ -176,13 +178,20 @@ def score_files(
     images_root: Path | None = None,
     conventions: BoxConventions | None = None,
     vlmeval_datasets: list[Path] = (),
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, Any]:
-    """Metrics per task plus the suite's ``avg_score``, all in percent."""
+    """Metrics per task plus the suite's ``avg_score``, all in percent. Only the images' sizes are
+    read (from their headers): an image the display rule would refuse is still scored."""
     samples: dict[str, list] = defaultdict(list)
     try:
-        for read in read_predictions(paths, images_root, vlmeval_datasets):
+        for read in read_predictions(paths, images_root, vlmeval_datasets, max_pixels):
             if read.record.response is None:
-                raise ScoreError(f"{read.where}: no 'response' field")
+                kind = read.record.response_kind
+                raise ScoreError(
+                    f"{read.where}: no 'response' field"
+                    if kind == "missing"
+                    else f"{read.where}: its 'response' is {kind}, not the model's answer as text"
+                )
             category = primary_category(read.task, read.reference)
             samples[read.task].append(
                 (read.subset, read.record.response, read.reference, read.width, read.height, category)
@@ -233,12 +242,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--conventions", default="", help="box conventions changed from the profile's, e.g. 'list=unit'"
     )
+    add_max_pixels_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     conventions = box_reading(args.profile, args.conventions, args.frame)
     files, missing = prediction_files(args.files, partial=args.partial)
-    metrics = score_files(files, args.images, conventions, args.vlmeval_dataset)
+    metrics = score_files(files, args.images, conventions, args.vlmeval_dataset, args.max_image_pixels)
     if missing:
         metrics["missing_chunks"] = missing
         for folder, chunks in missing.items():

@@ -83,7 +83,7 @@ def _row_image(row: dict[str, Any], path: Path, where: str, resolve, sizes: dict
 
         try:
             image = resolve(image_path, path)
-            return (image, *image_size(image))
+            return (image, *image_size(image, shown=False))
         except PrepareError as exc:
             raise PrepareError(f"{where}: {exc}") from exc
     index = _cell(row, "index").strip()

@@ -51,6 +51,13 @@ def table(rows: dict[str, dict]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sarchat_tasks.errors import SarchatError
+    from sarchat_tasks.outputs import check_folder_path
+
+    try:
+        check_folder_path(args.out)  # before any model runs
+    except ValueError as exc:
+        raise SarchatError(str(exc)) from exc
     manifest = PreparedSet(bundled_sample()).manifest
     models = [m for m in args.models.split(",") if m]
     started = time.perf_counter()
@@ -65,4 +72,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{time.perf_counter() - started:.0f} s; lmms-eval results and sample logs under {args.out.resolve()}")
     from sarchat_tasks.cli import main as sarchat_main
 
-    return sarchat_main(["report", str(args.out), "--out", str(args.out / "report")])
+    # each model's run folder, so that the report folder lies beside the runs, not inside one
+    return sarchat_main(["report", *(str(args.out / model) for model in models), "--out", str(args.out / "report")])

@@ -25,6 +25,7 @@ from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import MANIFEST, PreparedSet
 from sarchat_tasks.registry import profile_for_model
 from sarchat_tasks.run.launcher import Launch, has_flag, launch, lmms_eval_argv, option, results_files
+from sarchat_tasks.run.preflight import check_output_folder
 from sarchat_tasks.task_folder import budget_shortfalls, bundled_sample, packaged_task_folder, write_task_folder
 
 __all__ = ["lmms_eval_argv", "results_files", "run", "task_folder"]
@@ -58,14 +59,44 @@ def task_folder(data: Path | None) -> Path:
     return write_task_folder(prepared.root, budgets)
 
 
+MAX_SHARDS = 100_000
+
+
+def shard_count(text: str) -> int:
+    """``--shards N``: a whole number from 1 to ``MAX_SHARDS`` (argparse reports anything else)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= count <= MAX_SHARDS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_SHARDS:,}, got {text}")
+    return count
+
+
+def shard_spec(text: str) -> str:
+    """``--shard I/N``, checked as ``shards.parse_shard`` reads it, with N within ``shard_count``'s range."""
+    from sarchat_tasks.run.shards import parse_shard
+
+    try:
+        _, count = parse_shard(text)
+    except SarchatError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--shard {text!r}: ")) from None
+    shard_count(str(count))
+    return text
+
+
 def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help=f"a prepared set (holding {MANIFEST}); default: the bundled sample")
     if name != "eval":
         return
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = FORWARDED_HELP
-    parser.add_argument("--shards", type=int, metavar="N", help="cut the records into N shards, run each, merge")
-    parser.add_argument("--shard", metavar="I/N", help="run shard I (0-based) of N only; join with `sarchat merge`")
+    parser.add_argument(
+        "--shards", type=shard_count, metavar="N", help="cut the records into N shards, run each, merge"
+    )
+    parser.add_argument(
+        "--shard", type=shard_spec, metavar="I/N", help="run shard I (0-based) of N only; join with `sarchat merge`"
+    )
     parser.add_argument(
         "--allow-failed-requests",
         action="store_true",
@@ -243,6 +274,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = option(extra, "--tasks") or "sarchat"
     check_task_names(folder, args.data, tasks)
     check_budgets(folder, args.data, tasks, extra, args.allow_short_budget)
+    check_output_folder(Path(option(extra, "--output_path")))  # writable, with room, before any generation
     if args.data is not None:
         missing = PreparedSet(args.data).missing_tasks()
         if missing and "sarchat" in tasks.split(","):

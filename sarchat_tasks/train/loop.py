@@ -88,7 +88,7 @@ def language_linear_layers(model, torch) -> list[str]:
 def encode(processor, record: dict[str, str], system: str | None, max_length: int) -> dict[str, Any] | None:
     """One record as model inputs with labels on the answer (and its end-of-turn token) only; None
     when it is longer than ``max_length`` tokens (ms-swift's ``truncation_strategy delete``)."""
-    from PIL import Image
+    from sarchat_tasks.images import load_display_rgb
 
     user = {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": record["question"]}]}
     answer = {"role": "assistant", "content": [{"type": "text", "text": record["answer"]}]}
@@ -98,9 +98,8 @@ def encode(processor, record: dict[str, str], system: str | None, max_length: in
     if not full.startswith(prompt):
         raise FinetuneError("the model's chat template does not render the prompt as a prefix of prompt + answer")
     try:
-        with Image.open(record["image"]) as pil:
-            image = pil.convert("RGB")
-    except OSError as exc:
+        image = load_display_rgb(record["image"])  # the pixels a model is evaluated on
+    except (OSError, ValueError) as exc:
         raise FinetuneError(
             f"cannot open image {record['image']}: {exc} (see sarchat train-data --image-root)"
         ) from exc
@@ -139,10 +138,17 @@ def finetune(
     log=lambda message: None,
 ) -> dict[str, Any]:
     """Train a LoRA adapter on ``data/plain/train.jsonl``; returns what ``finetune.json`` holds."""
-    torch, transformers, peft = _imports()
+    from sarchat_tasks.outputs import check_folder_path, check_not_input
+
     data, out = Path(data), Path(out)
+    try:  # before the (slow) imports
+        check_folder_path(out)
+        check_not_input(out, [data])
+    except ValueError as exc:
+        raise FinetuneError(str(exc)) from exc
     if out.exists() and any(out.iterdir()):
         raise FinetuneError(f"{out} is not empty: choose another --out")
+    torch, transformers, peft = _imports()
     records = read_plain(data / "plain" / "train.jsonl")
     val_path = data / "plain" / "val.jsonl"
     val_records = read_plain(val_path) if val_path.is_file() and val_path.stat().st_size else []
