@@ -119,20 +119,23 @@ def test_export_hub_never_deletes_its_input(tmp_path, sarchat_command):
 
 
 def test_export_upstream_onto_a_file_or_over_foreign_files(tmp_path, sarchat_command):
+    hub = tmp_path / "hub"  # the dataset folder the export reads its tasks and budgets from
+    assert sarchat_command("export-hub", SAMPLE, "--out", hub, "--images-origin", "synthetic").returncode == 0
+    data = ["--dataset-path", hub]
     (tmp_path / "file").write_text("x")
-    _one_line_error(sarchat_command("export-upstream", tmp_path / "file", "--hub-id", "a/b"), "is a file")
+    _one_line_error(sarchat_command("export-upstream", tmp_path / "file", *data, "--hub-id", "a/b"), "is a file")
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "utils.py").write_text("my helpers\n")
-    _one_line_error(sarchat_command("export-upstream", mine, "--hub-id", "a/b"), "--force")
-    _one_line_error(sarchat_command("export-upstream", mine, "--hub-id", "a/b", "--force"), "utils.py")
+    _one_line_error(sarchat_command("export-upstream", mine, *data, "--hub-id", "a/b"), "--force")
+    _one_line_error(sarchat_command("export-upstream", mine, *data, "--hub-id", "a/b", "--force"), "utils.py")
     assert (mine / "utils.py").read_text() == "my helpers\n"
     # an earlier export is replaced without --force; a killed write's staging file is cleaned up
     out = tmp_path / "tasks"
-    assert sarchat_command("export-upstream", out, "--hub-id", "a/b").returncode == 0
+    assert sarchat_command("export-upstream", out, *data, "--hub-id", "a/b").returncode == 0
     (out / ".partial-upstream-utils.py").write_text("half")
     (out / "my_notes.txt").write_text("kept")
-    assert sarchat_command("export-upstream", out, "--hub-id", "c/d").returncode == 0
+    assert sarchat_command("export-upstream", out, *data, "--hub-id", "c/d").returncode == 0
     assert "c/d" in (out / "_default_template_yaml").read_text() and (out / "my_notes.txt").exists()
     assert not list(out.glob(".partial-*"))
 
