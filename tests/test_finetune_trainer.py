@@ -179,6 +179,7 @@ def _adapter(out: Path) -> dict:
     return load_file(str(out / "adapter" / "adapter_model.safetensors"))
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(setup, tmp_path, capsys):
     """The real CLI, killed (SIGKILL) once it has written a checkpoint, then continued with --resume:
     same seed, cosine schedule, LoRA dropout on, batches of 2 with padding: the final adapter and
@@ -227,3 +228,35 @@ def test_resume_refuses_other_options(setup, tmp_path, capsys):
     (out / "finetune_options.json").write_text(json.dumps(options))
     assert _finetune(setup, out, "--resume") == 2
     assert "options differ from the run" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_processes_of_accelerate_launch_train_on_cpu(setup, tmp_path):
+    """``accelerate launch --multi_gpu --num_processes 2`` (torchrun; gloo on the CPU): both
+    processes load the model and train, the main one writes the adapter, and the step count is
+    that of 16 records per step split over 2 processes."""
+    out = tmp_path / "ft"
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+               "--main_process_port", str(29500 + os.getpid() % 1000),
+               "-m", "sarchat_tasks.cli", "finetune", "--model", str(setup["model"]), "--data", str(setup["data"]),
+               "--out", str(out), *SMALL, "--max-steps", "3", "--batch-size", "2", "--lr", "5e-3", "--no-merge"]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("Loading weights: 100%") >= 2  # two processes loaded the model
+    assert "2 process(es)" in done.stderr and "batch 2 x 4 accumulated x 2 = 16 records per step" in done.stderr
+    summary = json.loads((out / "finetune.json").read_text())
+    assert summary["optimizer"]["processes"] == 2 and summary["steps"] == 3
+    assert summary["losses"][-1] < summary["losses"][0] and summary["val_loss"] < summary["val_loss_before"]
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
+
+
+def test_a_single_process_where_several_were_asked_for_exits_2(setup, tmp_path, capsys, monkeypatch):
+    """What ``accelerate launch --num_processes 2`` without --multi_gpu gives on a CPU machine."""
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "False")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert _finetune(setup, tmp_path / "ft", "--max-steps", "1") == 2
+    assert "add --multi_gpu" in capsys.readouterr().err
+    assert not (tmp_path / "ft").exists()

@@ -316,6 +316,22 @@ def _prepare_out(out: Path, options: FinetuneOptions) -> bool:
     return True
 
 
+def _check_launch(env) -> None:
+    """``accelerate launch --num_processes N`` on a machine without GPU starts one process (its
+    simple launcher sets MASTER_ADDR and no WORLD_SIZE): say so rather than train alone unasked."""
+    mpi = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
+    if (
+        "ACCELERATE_USE_CPU" in env
+        and "MASTER_ADDR" in env
+        and "WORLD_SIZE" not in env
+        and not any(k in env for k in mpi)
+    ):
+        raise FinetuneError(
+            "accelerate launch started a single process although several were asked for: without a GPU, add "
+            "--multi_gpu (it starts the processes with torchrun; on the CPU they talk over gloo)"
+        )
+
+
 def _write_options(out: Path, options: FinetuneOptions, val_loss_before: float | None) -> None:
     record = {"options": asdict(options), "val_loss_before": val_loss_before}
     (out / OPTIONS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -345,6 +361,7 @@ def finetune(
     torch, transformers, peft = _imports()
     data, out = Path(data), Path(out)
     kind, precision = _resolve_device(torch, options)
+    _check_launch(os.environ)
     main_process = int(os.environ.get("RANK", "0")) == 0
     resuming = _prepare_out(out, options) if main_process else options.resume
     records = read_plain(data / "plain" / "train.jsonl")
@@ -371,7 +388,7 @@ def finetune(
             f"(all {len(records)} are longer; the shortest is {min(encoder.length(r) for r in records)}, the longest "
             f"{longest}): raise --max-length or lower --max-pixels"
         )
-    if over:
+    if over and main_process:
         log(f"{over} of {len(records)} train records are over --max-length {options.max_length} tokens: left out")
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
