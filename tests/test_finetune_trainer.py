@@ -97,6 +97,9 @@ BAD = [
     (["--save-steps", "0"], "--save-steps must be 1 or more"),
     (["--epochs", "inf"], "--epochs must be a finite number above 0"),
     (["--device", "tpu"], "--device must be one of auto, cpu, cuda"),
+    (["--precision", "fp8"], "--precision must be one of auto, bf16, fp16, fp32"),
+    (["--precision", "fp16", "--device", "cpu"], "--precision fp16 needs a GPU"),
+    (["--warmup-ratio", "1"], "--warmup-ratio must be in [0, 1)"),
 ]
 
 
@@ -260,3 +263,21 @@ def test_a_single_process_where_several_were_asked_for_exits_2(setup, tmp_path, 
     assert _finetune(setup, tmp_path / "ft", "--max-steps", "1") == 2
     assert "add --multi_gpu" in capsys.readouterr().err
     assert not (tmp_path / "ft").exists()
+
+
+def test_tiny_model_command_writes_a_trainable_checkpoint_and_refuses_a_used_folder(setup, tmp_path, capsys):
+    """``sarchat tiny-model`` ships in the package: the fixture's model came from it; it names the
+    lmms-eval backend and arguments, and never writes into a folder that holds something."""
+    import transformers
+
+    meta = json.loads((setup["model"] / "tiny_model.json").read_text())
+    assert meta["family"] == "qwen2_vl" and meta["parameters"] > 0
+    config = transformers.AutoConfig.from_pretrained(setup["model"])
+    assert config.model_type == "qwen2_vl"
+    out = tmp_path / "llava"
+    assert main(["tiny-model", "--family", "llava_hf", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"--model llava_hf --model_args pretrained={out},device=cpu,device_map=cpu" in printed
+    assert transformers.AutoConfig.from_pretrained(out).model_type == "llava"
+    assert main(["tiny-model", "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
