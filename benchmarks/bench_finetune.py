@@ -18,12 +18,14 @@ validation) and prints:
 Usage::
 
     python benchmarks/bench_finetune.py                 # all six runs (about 5 minutes on 2 cores)
+    python benchmarks/bench_finetune.py --threads 1      # one torch thread (a crowded machine)
     python benchmarks/bench_finetune.py --steps 3 --batch-sizes 1,4
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -47,9 +49,12 @@ def prepare(base: Path) -> tuple[Path, Path]:
     return base / "tiny", base / "data"
 
 
-def one(model: str, data: str, out: str, batch: int, checkpointing: bool, steps: int) -> dict:
+def one(model: str, data: str, out: str, batch: int, checkpointing: bool, steps: int, threads: int) -> dict:
     """One run in this process: records/s and peak memory."""
     import torch
+
+    if threads:
+        torch.set_num_threads(threads)
 
     from sarchat_tasks.train.loop import FinetuneOptions, finetune
 
@@ -73,6 +78,7 @@ def one(model: str, data: str, out: str, batch: int, checkpointing: bool, steps:
         "batch": batch,
         "checkpointing": checkpointing,
         "device": summary["device"],
+        "threads": torch.get_num_threads(),
         "records": steps * batch,
         "seconds": summary["seconds"],
         "records_per_s": round(steps * batch / summary["seconds"], 2),
@@ -88,23 +94,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--batch-sizes", default="1,4,16")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch CPU threads (default: torch's; 1 measures the trainer, not a crowded machine)")  # fmt: skip
     parser.add_argument(
         "--one", nargs=5, metavar=("MODEL", "DATA", "OUT", "BATCH", "CHECKPOINTING"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
     if args.one:
         model, data, out, batch, checkpointing = args.one
-        print(json.dumps(one(model, data, out, int(batch), checkpointing == "1", args.steps)))
+        print(json.dumps(one(model, data, out, int(batch), checkpointing == "1", args.steps, args.threads)))
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-finetune-") as tmp:
         base = Path(tmp)
-        model, data = prepare(base)
+        with contextlib.redirect_stdout(sys.stderr):  # the table alone on stdout
+            model, data = prepare(base)
         rows = []
         for batch in [int(b) for b in args.batch_sizes.split(",")]:
             for checkpointing in (False, True):
                 out = base / f"ft-{batch}-{int(checkpointing)}"
-                command = [sys.executable, __file__, "--steps", str(args.steps), "--one", str(model), str(data),
-                           str(out), str(batch), str(int(checkpointing))]  # fmt: skip
+                command = [sys.executable, __file__, "--steps", str(args.steps), "--threads", str(args.threads),
+                           "--one", str(model), str(data), str(out), str(batch), str(int(checkpointing))]  # fmt: skip
                 done = subprocess.run(command, env={**os.environ, **OFFLINE}, capture_output=True, text=True)
                 if done.returncode != 0:
                     print(done.stderr[-3000:], file=sys.stderr)
@@ -112,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
                 print(json.dumps(rows[-1]), file=sys.stderr)
     gpu = "peak_gpu_mib" in rows[0]
-    print(f"sarchat finetune, tiny Qwen2-VL, {args.steps} steps of one batch, device {rows[0]['device']}")
+    print(f"sarchat finetune, tiny Qwen2-VL, {args.steps} steps of one batch, device {rows[0]['device']}, "
+          f"{rows[0]['threads']} torch thread(s)")  # fmt: skip
     header = "| batch | gradient checkpointing | records/s | peak RSS MiB | RSS growth MiB |" + (
         " peak GPU MiB |" if gpu else ""
     )

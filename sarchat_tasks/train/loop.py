@@ -378,15 +378,15 @@ def finetune(
     encoder = RecordEncoder(processor, options.system)
 
     # Records over --max-length are left out before training (ms-swift's truncation_strategy delete).
-    train = [r for r in records if encoder.length(r) <= options.max_length]
+    lengths = [encoder.length(r) for r in records]
+    train = [r for r, n in zip(records, lengths) if n <= options.max_length]
     val = [r for r in val_records if encoder.length(r) <= options.max_length]
     over = len(records) - len(train)
     if not train:
-        longest = max(encoder.length(r) for r in records)
         raise FinetuneError(
             f"no record of {data / 'plain' / 'train.jsonl'} fits --max-length {options.max_length} tokens "
-            f"(all {len(records)} are longer; the shortest is {min(encoder.length(r) for r in records)}, the longest "
-            f"{longest}): raise --max-length or lower --max-pixels"
+            f"(all {len(records)} are longer; the shortest is {min(lengths)}, the longest {max(lengths)}): "
+            "raise --max-length or lower --max-pixels"
         )
     if over and main_process:
         log(f"{over} of {len(records)} train records are over --max-length {options.max_length} tokens: left out")
