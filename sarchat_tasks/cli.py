@@ -19,6 +19,7 @@ from sarchat_tasks.errors import EXIT_USAGE, SarchatError
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("sarchat_tasks.build.synth", "generate synthetic SAR scenes as a SARDet-100K-style tree"),
     "build": ("sarchat_tasks.build.pipeline", "rebuild SARChat-Bench from SARDet-100K (official files + prepared set)"),
+    "doctor": ("sarchat_tasks.build.doctor", "check a SARDet-100K download (layout, sizes, unreadable images)"),
     "train-data": (
         "sarchat_tasks.train.data",
         "training and validation files for ms-swift or peft from a build's train split",
@@ -94,6 +95,28 @@ def progress(iterable: Iterable[T], *, disable: bool = False, **kwargs: Any) -> 
     return tqdm(iterable, file=sys.stderr, dynamic_ncols=True, leave=False, **kwargs)
 
 
+def normalise_flags(parser: argparse.ArgumentParser, argv: list[str], *, forwards: bool = False) -> list[str]:
+    """One command line in either spelling: the suite's options are kebab-case
+    (``--allow-failed-requests``) and lmms-eval's snake_case (``--output_path``); on a line that
+    mixes both, an option of the suite written snake_case is read as the suite's, and, for a
+    command that forwards the rest to lmms-eval (``forwards``), any other kebab-case option is
+    handed on in lmms-eval's snake_case (``--model-args`` -> ``--model_args``)."""
+    known = set(parser._option_string_actions)
+    out = []
+    for index, token in enumerate(argv):
+        if token == "--":
+            return out + argv[index:]
+        name, sep, value = token.partition("=")
+        if name.startswith("--") and name not in known:
+            kebab, snake = "--" + name[2:].replace("_", "-"), "--" + name[2:].replace("-", "_")
+            if kebab in known:
+                name = kebab
+            elif forwards and snake != name:
+                name = snake
+        out.append(name + sep + value)
+    return out
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sarchat", description="SARChat-Bench for lmms-eval.")
     parser.add_argument("--version", action="version", version=_version())
@@ -126,11 +149,14 @@ def main(argv: list[str] | None = None) -> int:
         module.register_command(name, parser)
     else:
         module.register(parser)
-    if getattr(module, "ACCEPTS_EXTRA", False):
+    accepts_extra = getattr(module, "ACCEPTS_EXTRA", False)
+    rest = normalise_flags(parser, rest, forwards=accepts_extra)
+    if accepts_extra:
         args, extra = parser.parse_known_args(rest)
         args.extra = extra
     else:
-        args = parser.parse_args(rest)
+        # options may stand between positionals: `report A --params x=2 B`
+        args = parser.parse_intermixed_args(rest)
     args.command = name
     try:
         return int(module.run(args) or 0)

@@ -80,7 +80,7 @@ def _resolve_image(image: str, root: str) -> Path:
     raise PrepareError(f"image path {image!r} lies outside the images root {root} and no tail of it exists there")
 
 
-def _image_size(path: Path) -> tuple[int, int]:
+def image_size(path: Path) -> tuple[int, int]:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -141,15 +141,25 @@ def read_records(
             try:
                 image = resolve(record.image, source) if resolve else resolve_image(record.image, images_root)
                 if image not in sizes:
-                    sizes[image] = _image_size(image)
-                width, height = sizes[image]
-                reference = parse_reference(task, record.answer, width, height, record.question)
-            except (PrepareError, ReferenceAnswerError) as exc:
+                    sizes[image] = image_size(image)
+            except PrepareError as exc:
                 raise PrepareError(f"{where}: {exc}") from exc
-            if TASKS[task].asks_category and reference["category"] is None:
-                raise PrepareError(f"{where}: the question names no known category: {record.question!r}")
-            subset = _subset_of(task, file_subset, reference, where)
-            yield ReadRecord(source, record, task, subset, reference, image, int(width), int(height), where)
+            yield checked_record(source, record, task, file_subset, image, *sizes[image], where)
+
+
+def checked_record(
+    source: Path, record: OfficialRecord, task: str, file_subset: str | None, image: Path, width: int, height: int,
+    where: str,
+) -> ReadRecord:  # fmt: skip
+    """One record with its reference parsed and checked against its image size, and its subset."""
+    try:
+        reference = parse_reference(task, record.answer, width, height, record.question)
+    except ReferenceAnswerError as exc:
+        raise PrepareError(f"{where}: {exc}") from exc
+    if TASKS[task].asks_category and reference["category"] is None:
+        raise PrepareError(f"{where}: the question names no known category: {record.question!r}")
+    subset = _subset_of(task, file_subset, reference, where)
+    return ReadRecord(source, record, task, subset, reference, image, int(width), int(height), where)
 
 
 def read_sources(sources: list[Path], images_root: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Path]]:

@@ -320,7 +320,7 @@ PROFILES: dict[str, Profile] = {
             "{<x1><y1><x2><y2>} in pixels",
             boxes="",
             backends=("sarchat_cfar", "sarchat_blind"),
-            source="the paper's figures (arXiv 2502.08168)",
+            source="the paper's figures (arXiv 2502.08168), Figure 3",
         ),
         Profile(
             "generic",
@@ -334,7 +334,7 @@ PROFILES: dict[str, Profile] = {
             boxes="as <|box_start|>(x1,y1),(x2,y2)<|box_end|> with coordinates on a 0-1000 scale",
             conventions={"qwen": "norm1000", "list": "norm1000"},
             backends=("qwen2_vl",),
-            source="QwenLM/Qwen3-VL issue 866",
+            source="QwenLM/Qwen3-VL issues 866, 733, 189",
         ),
         Profile(
             "qwen2_5_vl",
@@ -343,7 +343,7 @@ PROFILES: dict[str, Profile] = {
             conventions={"json": "pixel", "list": "pixel"},
             frame="qwen25",
             backends=("qwen2_5_vl",),
-            source="QwenLM/Qwen3-VL issue 676",
+            source="QwenLM/Qwen3-VL issues 676, 866, 940; Qwen2.5-VL spatial_understanding cookbook",
         ),
         Profile(
             "qwen3_vl",
@@ -352,7 +352,7 @@ PROFILES: dict[str, Profile] = {
             "0-1000 scale",
             conventions={"json": "norm1000", "list": "norm1000"},
             backends=("qwen3_vl",),
-            source="QwenLM/Qwen3-VL issues 1427, 1741",
+            source="QwenLM/Qwen3-VL issues 1427, 1741, 2102 (2d_grounding cookbook); ms-swift PR 6178",
         ),
         Profile(
             "internvl2_5",
@@ -360,7 +360,7 @@ PROFILES: dict[str, Profile] = {
             boxes="as <ref>object</ref><box>[[x1, y1, x2, y2]]</box> with coordinates on a 0-1000 scale",
             conventions={"internvl": "norm1000", "list": "norm1000"},
             backends=("internvl2", "internvl3", "internvl_hf"),
-            source="OpenGVLab/InternVL issue 285",
+            source="OpenGVLab/InternVL issues 227, 285, 844; InternVL chat-data docs (grounding/detection data)",
         ),
         Profile(
             "llava_1_5",
@@ -368,14 +368,14 @@ PROFILES: dict[str, Profile] = {
             boxes="as [x1, y1, x2, y2] with coordinates as fractions of the image (0 to 1)",
             conventions={"list": "unit"},
             frame="center_square",
-            source="LLaVA-1.5 paper (arXiv 2310.03744), appendix: boxes normalised to [0, 1]",
+            source="LLaVA-1.5 paper (arXiv 2310.03744), appendix: boxes normalised to [0, 1]; haotian-liu/LLaVA issues 606, 822",
         ),
         Profile(
             "deepseek_vl2",
             "DeepSeek-VL2: <|ref|>obj<|/ref|><|det|>[[x1, y1, x2, y2]]<|/det|> on 0-999",
             boxes="as <|ref|>object<|/ref|><|det|>[[x1, y1, x2, y2]]<|/det|> with coordinates on a 0-999 scale",
             conventions={"deepseek": "norm999", "list": "norm999"},
-            source="deepseek-ai/DeepSeek-VL2 README (visual grounding)",
+            source="deepseek-ai/DeepSeek-VL2 README (visual grounding); its issues 60, 100",
         ),
         Profile(
             "geochat",
@@ -389,7 +389,7 @@ PROFILES: dict[str, Profile] = {
             "Florence-2: <loc_N> bins 0-999 per coordinate, four per box",
             boxes="",
             conventions={"florence": "bin1000"},
-            source="Florence-2 processor (post_process_generation, 1000 bins)",
+            source="Florence-2 model card; its processor (post_process_generation, 1000 bins)",
         ),
     )
 }

@@ -7,7 +7,7 @@ whole of what lmms-eval adds in between, and it keeps these tests at a second ea
 
 One case goes through lmms-eval itself (``TaskManager`` / ``get_task_dict``, what
 ``simple_evaluate`` calls before the model runs). lmms-eval retries dataset loading (tenacity,
-5 tries, 2 s apart: api/task.py:961) and then raises ``RetryError``; its CLI logs that and exits
+5 tries, 2 s apart: api/task.py) and then raises ``RetryError``; its CLI logs that and exits
 0, so the error is read from the chained ``PreparedSetError``, whose message is what a user sees
 in the log. The test keeps the 5 tries and drops the waits (the retry policy's ``wait``; patching
 ``tenacity.nap.sleep`` does not reach it, the policy holds its own reference).

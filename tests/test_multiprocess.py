@@ -8,9 +8,9 @@ How the processes are made, and why not the plain CLI (docs/PERFORMANCE.md, "Mul
 (``--cpu --num_processes 2`` starts one process unless MPI is set up). Under it the lmms-eval
 0.7.3 CLI builds an ``Accelerator`` (a gloo group) and runs its "torchrun" path; but neither
 backend asked for can then be built by the CLI: ``qwen2_vl`` puts the model on
-``cuda:<local rank>`` whenever there is more than one process (models/simple/qwen2_vl.py:55-57) and
+``cuda:<local rank>`` whenever there is more than one process (models/simple/qwen2_vl.py) and
 ``dummy`` has no ``device``, which the evaluator reads to gather the shard sizes
-(evaluator.py:1156/1159). So this file, run as a script under the launcher, drives the same
+(evaluator.py). So this file, run as a script under the launcher, drives the same
 evaluator through its Python API (``simple_evaluate`` with a model object and a gloo process group,
 ``distributed_executor_backend="torchrun"``, exactly what the CLI selects there):
 

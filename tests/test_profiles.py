@@ -214,3 +214,21 @@ def test_sarchat_profiles_lists_every_profile(capsys):
                 "florence2", "generic"}  # fmt: skip
     assert required <= set(PROFILES)
     assert all(p["source"] for p in listed)
+
+
+def test_models_doc_cites_each_profiles_source():
+    """docs/MODELS.md's family table and `sarchat profiles` name the same public source per profile."""
+    import re
+    from pathlib import Path
+
+    from sarchat_tasks.registry import PROFILES
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "MODELS.md").read_text(encoding="utf-8")
+    table = text[text.index("| family | profile |") :].split("\n\n", 1)[0]
+    cited = {}
+    for line in table.splitlines()[2:]:
+        match = re.match(r"^\| [^|]+ \| `(\w+)` \|", line)
+        if match and match.group(1) != "generic":
+            cited[match.group(1)] = line.rstrip(" |").rsplit(" | ", 1)[1].replace("\\|", "|")
+    assert set(cited) == set(PROFILES) - {"generic"}
+    assert cited == {name: PROFILES[name].source for name in cited}

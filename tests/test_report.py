@@ -222,8 +222,8 @@ def test_without_matplotlib_the_tables_are_written_with_a_clear_message(runs, tm
     report = build_report(load_runs([str(runs["full"])]), iterations=50)
     written = write_report(report, tmp_path, plots=True)
     assert written["plots"] == []
-    assert "pip install 'sarchat-bench[plots]'" in written["plot_message"]
-    assert "pip install 'sarchat-bench[plots]'" in written["report.md"].read_text(encoding="utf-8")
+    assert "pip install matplotlib" in written["plot_message"]
+    assert "pip install matplotlib" in written["report.md"].read_text(encoding="utf-8")
     assert written["table3.csv"].exists()
 
 
@@ -233,3 +233,90 @@ def test_the_command_line(runs, tmp_path, capsys):
     assert "| dummy | ours |" in capsys.readouterr().out
     assert (tmp_path / "report.md").exists() and not (tmp_path / "radar.png").exists()
     assert cli.main(["report", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 2
+
+
+def _paper_and_ours():
+    from sarchat_tasks.report.plots import PlotModel
+    from sarchat_tasks.report.table3 import paper_rows, paper_task_scores
+
+    scores = dict.fromkeys(
+        ("counting", "grounding", "identification", "referring", "description", "classification"), 3.0
+    )
+    ours = [
+        PlotModel("sarchat_cfar", scores, 23.88, None, False),  # a baseline: no parameter count
+        PlotModel("sarchat_blind", scores, 3.74, None, False),
+        PlotModel("runs/ckpt-a/merged", scores, 2.1, 2.2, False),  # low: squeezes the paper's rows together
+    ]
+    return ours + [
+        PlotModel(p["model"], paper_task_scores(p), p["avg_score"], p["params_b"], True) for p in paper_rows()
+    ]
+
+
+def test_size_plot_names_every_model_without_overlapping_labels():
+    pytest.importorskip("matplotlib")
+    from sarchat_tasks.report.plots import score_vs_size_figure
+
+    models = _paper_and_ours()
+    fig, left_out = score_vs_size_figure(models)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts]
+    assert sorted(t.get_text() for t in texts) == sorted(m.name for m in models)  # baselines included
+    assert left_out == []
+    # the text boxes alone (an annotation's extent also spans its leader line)
+    boxes = [matplotlib_text_box(t, renderer) for t in texts]
+    overlapping = [
+        (texts[i].get_text(), texts[j].get_text())
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].x0 < boxes[j].x1
+        and boxes[j].x0 < boxes[i].x1
+        and boxes[i].y0 < boxes[j].y1
+        and boxes[j].y0 < boxes[i].y1
+    ]
+    assert overlapping == []
+    top = ax.get_window_extent(renderer).y1
+    assert all(box.y1 <= top + 0.5 for box in boxes)  # no name runs into the title
+    assert "size\nunknown" in [label.get_text() for label in ax.get_xticklabels()]
+
+
+def matplotlib_text_box(annotation, renderer):
+    """The box of an annotation's text, without its leader line."""
+    from matplotlib.text import Text
+
+    return Text.get_window_extent(annotation, renderer)
+
+
+def test_radar_has_a_legend_entry_for_every_line():
+    pytest.importorskip("matplotlib")
+    from sarchat_tasks.report.plots import radar_figure
+
+    fig = radar_figure(_paper_and_ours())
+    entries = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert entries == [
+        "paper-reported range (16 models, Table 3)", "paper-reported mean",
+        "sarchat_cfar", "sarchat_blind", "runs/ckpt-a/merged",
+    ]  # fmt: skip
+    assert len(fig.axes[0].lines) == 4  # the mean and one line per model of ours, no unlabelled line
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        # each of LaTeX's ten special characters, escaped by hand
+        (r"a\b", r"a\textbackslash{}b"),
+        ("R&D", r"R\&D"),
+        ("50%", r"50\%"),
+        ("$5", r"\$5"),
+        ("#1", r"\#1"),
+        ("qwen_vl", r"qwen\_vl"),
+        ("{x}", r"\{x\}"),
+        ("~/ckpt", r"\textasciitilde{}/ckpt"),
+        ("x^2", r"x\textasciicircum{}2"),
+        (r"~/a_b{c}$^\&", r"\textasciitilde{}/a\_b\{c\}\$\textasciicircum{}\textbackslash{}\&"),
+    ],
+)
+def test_latex_escapes_every_special_character(name, written):
+    from sarchat_tasks.report.table3 import _tex
+
+    assert _tex(name) == written

@@ -12,14 +12,14 @@ they are):
 Does not hold, and tested here so that a future lmms-eval that changes it is noticed:
 
 * with the ``qwen2_vl`` backend nothing is ever reused: it pops ``until`` from the request's
-  generation kwargs (models/simple/qwen2_vl.py:234), and the cache computes the key it stores
-  under after the model call from those mutated kwargs (caching/response_cache.py:784) while it
-  looks up with the kwargs as they were before (response_cache.py:745-766). 43 of lmms-eval's
+  generation kwargs (models/simple/qwen2_vl.py), and the cache computes the key it stores
+  under after the model call from those mutated kwargs (caching/response_cache.py) while it
+  looks up with the kwargs as they were before (response_cache.py). 43 of lmms-eval's
   simple backends pop ``until`` this way;
 * a run killed part way keeps nothing, whatever the backend: all requests of a run go to the model
-  in one ``generate_until`` call (evaluator.py:1226-1227, response_cache.py:780) and responses are
-  written only after that call returns (response_cache.py:781-821); a killed run's folder is never
-  merged into the shared cache (response_cache.py:902-903).
+  in one ``generate_until`` call (evaluator.py, response_cache.py) and responses are
+  written only after that call returns (response_cache.py); a killed run's folder is never
+  merged into the shared cache (response_cache.py).
 
 docs/PERFORMANCE.md, "Resuming", has the commands and figures.
 

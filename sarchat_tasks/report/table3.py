@@ -442,10 +442,16 @@ def csv_categories(report: Report) -> str:
     return buffer.getvalue()
 
 
+# LaTeX's ten special characters, each written as text; one pass, so that an escape's own braces
+# are never escaped again.
+_TEX_ESCAPES = str.maketrans({
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+})  # fmt: skip
+
+
 def _tex(text: str) -> str:
-    for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
-        text = text.replace(char, escaped)
-    return text.replace("Δ", r"$\Delta$").replace("−", "$-$")
+    return text.translate(_TEX_ESCAPES).replace("Δ", r"$\Delta$").replace("−", "$-$")
 
 
 def latex_table3(report: Report) -> str:
@@ -537,8 +543,7 @@ def write_plots(report: Report, out: Path) -> tuple[list[Path], str | None]:
         return [], str(exc)
     message = None
     if left_out:
-        message = (f"Left out of avg_vs_params (no avg_score or no parameter count; give one with --params NAME=B): "
-                   f"{', '.join(left_out)}")  # fmt: skip
+        message = f"Left out of avg_vs_params (no avg_score): {', '.join(left_out)}"
     return paths + size_paths, message
 
 

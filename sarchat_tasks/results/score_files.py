@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import score_records
 from sarchat_tasks.official import SWIFT_CHUNK_RE
-from sarchat_tasks.prepare import PrepareError, read_records, resolve_image
+from sarchat_tasks.prepare import PrepareError, ReadRecord, read_records, resolve_image
 from sarchat_tasks.registry import TASKS, primary_category
 from sarchat_tasks.scoring import average_score
 from sarchat_tasks.utils.boxes import BoxConventions
@@ -153,13 +154,33 @@ def prediction_files(paths: list[Path], *, partial: bool = False) -> tuple[list[
     return list(chosen.values()), missing
 
 
+def read_predictions(
+    paths: list[Path], images_root: Path | None, vlmeval_datasets: list[Path] = ()
+) -> Iterator[ReadRecord]:
+    """The records of prediction files: swift's JSON (array or lines) and VLMEvalKit's tables
+    (``.xlsx``, ``.tsv``; their image sizes from ``vlmeval_datasets`` where they carry no picture),
+    in the order given."""
+    from sarchat_tasks.results.vlmevalkit import dataset_image_sizes, is_vlmevalkit_file, read_vlmevalkit, sizes_for
+
+    resolve = image_resolver(images_root)
+    sizes = dataset_image_sizes(vlmeval_datasets, resolve) if vlmeval_datasets else {}
+    for path in paths:
+        if is_vlmevalkit_file(path):
+            yield from read_vlmevalkit(Path(path), resolve, sizes_for(path, sizes))
+        else:
+            yield from read_records([path], images_root, resolve=resolve)
+
+
 def score_files(
-    paths: list[Path], images_root: Path | None = None, conventions: BoxConventions | None = None
+    paths: list[Path],
+    images_root: Path | None = None,
+    conventions: BoxConventions | None = None,
+    vlmeval_datasets: list[Path] = (),
 ) -> dict[str, Any]:
     """Metrics per task plus the suite's ``avg_score``, all in percent."""
     samples: dict[str, list] = defaultdict(list)
     try:
-        for read in read_records(paths, images_root, resolve=image_resolver(images_root)):
+        for read in read_predictions(paths, images_root, vlmeval_datasets):
             if read.record.response is None:
                 raise ScoreError(f"{read.where}: no 'response' field")
             category = primary_category(read.task, read.reference)
@@ -183,7 +204,16 @@ def register(parser: argparse.ArgumentParser) -> None:
         "files",
         nargs="+",
         type=Path,
-        help="prediction files (JSON array or JSON lines), or the official inference script's output folder",
+        help="prediction files: swift's JSON array or JSON lines, VLMEvalKit's .xlsx or .tsv; "
+        "or the official inference script's output folder",
+    )
+    parser.add_argument(
+        "--vlmeval-dataset",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="TSV",
+        help="the VLMEvalKit dataset TSV that .xlsx/.tsv predictions answer (their pictures; repeatable)",
     )
     parser.add_argument(
         "--partial",
@@ -208,7 +238,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     conventions = box_reading(args.profile, args.conventions, args.frame)
     files, missing = prediction_files(args.files, partial=args.partial)
-    metrics = score_files(files, args.images, conventions)
+    metrics = score_files(files, args.images, conventions, args.vlmeval_dataset)
     if missing:
         metrics["missing_chunks"] = missing
         for folder, chunks in missing.items():

@@ -25,7 +25,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("sarchat-demo"), help="output folder (default: ./sarchat-demo)"
     )
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated lmms-eval models")
+    parser.add_argument("--models", "--model", default=",".join(MODELS), help="comma-separated lmms-eval models")
 
 
 def _run_lmms_eval(model: str, out: Path) -> Path:

@@ -33,6 +33,16 @@ ACCEPTS_EXTRA = True
 DEFAULT_OUTPUT = Path("sarchat-runs")
 
 
+FORWARDED_HELP = f"""every other argument goes to lmms-eval as it is, for example:
+  --model NAME            required: an lmms-eval model (qwen2_vl, qwen2_5_vl, internvl_hf, llava_hf, openai, ...)
+  --model_args K=V,...    the model's arguments (pretrained=PATH, max_pixels=N, ...)
+  --tasks T,...           default: sarchat (the six tasks); sarchat_lite, sarchat_referring, ...
+  --output_path DIR       default: ./{DEFAULT_OUTPUT}
+  --batch_size N, --limit N, --gen_kwargs max_new_tokens=N, --device cuda:0
+--log_samples is always added (the merge, rescore and report read the sample logs).
+Options may be written kebab-case or snake_case (--allow_failed_requests works too)."""
+
+
 class EvalError(SarchatError):
     """A run that did not give results for every task asked for, or had failed requests."""
 
@@ -52,6 +62,8 @@ def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help=f"a prepared set (holding {MANIFEST}); default: the bundled sample")
     if name != "eval":
         return
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = FORWARDED_HELP
     parser.add_argument("--shards", type=int, metavar="N", help="cut the records into N shards, run each, merge")
     parser.add_argument("--shard", metavar="I/N", help="run shard I (0-based) of N only; join with `sarchat merge`")
     parser.add_argument(
@@ -215,6 +227,8 @@ def check_launch(result: Launch, allow_failed: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command == "eval" and not has_flag(args.extra, "--model"):
+        raise EvalError("--model is required: an lmms-eval model name such as qwen2_vl (sarchat eval --help)")
     folder = task_folder(args.data)
     if args.command == "include-path":
         if args.extra:
