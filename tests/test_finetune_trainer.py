@@ -159,7 +159,8 @@ def test_the_device_is_chosen_and_printed(setup, tmp_path, capsys):
     import torch
 
     out = tmp_path / "ft"
-    assert _finetune(setup, out, "--max-steps", "1", "--grad-accum", "1", "--no-merge") == 0
+    # --workers: records encoded in data loader processes, as on a GPU machine
+    assert _finetune(setup, out, "--max-steps", "1", "--grad-accum", "1", "--no-merge", "--workers", "2") == 0
     err = capsys.readouterr().err
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert f"device: {expected}" in err
