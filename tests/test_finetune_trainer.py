@@ -63,6 +63,21 @@ def test_labels_cover_the_answer_and_its_end_of_turn_only(setup):
         assert encoder.length(record) == inputs["input_ids"].shape[1]  # the pre-pass measures what trains
 
 
+def test_the_length_pass_counts_image_tokens_by_size(setup, tmp_path):
+    """Two files of one size share one measurement; another size is measured again; every length
+    equals the encoded one (Qwen2-VL: 112 x 112 at max_pixels 3136 is resized to 56 x 56, 4 tokens)."""
+    from PIL import Image
+
+    encoder, records, _ = _encoder(setup)
+    for name, size in (("a.png", (112, 112)), ("b.png", (112, 112)), ("c.png", (224, 112))):
+        Image.new("RGB", size, (40, 40, 40)).save(tmp_path / name)
+    made = [{**records[0], "image": str(tmp_path / name)} for name in ("a.png", "b.png", "c.png")]
+    lengths = [encoder.length(r) for r in made]
+    assert lengths == [encoder.encode(r)["input_ids"].shape[1] for r in made]
+    assert lengths[0] == lengths[1] and set(encoder._image_tokens) >= {(112, 112), (224, 112)}
+    assert encoder._image_tokens[(112, 112)] == 4 - 1  # four image tokens in place of one placeholder
+
+
 def test_a_padded_batch_has_the_loss_of_its_records_one_by_one(setup):
     """Padding is invisible to the loss: the batch's mean over answer tokens equals the mean of
     the single records' losses weighted by their answer tokens."""

@@ -180,7 +180,7 @@ class RecordEncoder:
         self.processor = processor
         self.tokenizer = getattr(processor, "tokenizer", processor)
         self.system = system
-        self._image_tokens: dict[str, int] = {}
+        self._image_tokens: dict[tuple[int, int], int] = {}  # image size -> tokens
 
     def texts(self, record: dict[str, str]) -> tuple[str, str]:
         user = {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": record["question"]}]}
@@ -213,11 +213,20 @@ class RecordEncoder:
             raise FinetuneError(f"cannot open image {path}: {exc} (see sarchat train-data --image-root)") from exc
 
     def image_tokens(self, path: str, prompt: str) -> int:
-        """The tokens the processor adds for this image beyond the text's (same for every record of it)."""
-        if path not in self._image_tokens:
+        """The tokens the processor adds for this image beyond the text's. They depend on the image's
+        size only (resizing, tiling and patching are functions of it), so the processor runs once per
+        size, on the first image of that size; the rest cost a read of the file's header."""
+        from PIL import Image
+
+        try:
+            with Image.open(path) as pil:
+                size = pil.size
+        except OSError as exc:
+            raise FinetuneError(f"cannot open image {path}: {exc} (see sarchat train-data --image-root)") from exc
+        if size not in self._image_tokens:
             expanded = self.processor(text=[prompt], images=[self.image(path)], return_tensors="pt")
-            self._image_tokens[path] = expanded["input_ids"].shape[1] - len(self._ids(prompt))
-        return self._image_tokens[path]
+            self._image_tokens[size] = expanded["input_ids"].shape[1] - len(self._ids(prompt))
+        return self._image_tokens[size]
 
     def length(self, record: dict[str, str]) -> int:
         prompt, full = self.texts(record)
