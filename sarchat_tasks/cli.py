@@ -27,7 +27,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "finetune": (
         "sarchat_tasks.train.loop",
-        "LoRA fine-tuning with transformers + peft on train-data files (ms-swift defaults)",
+        "LoRA fine-tuning with transformers Trainer + peft on train-data files (ms-swift defaults)",
+    ),
+    "tiny-model": (
+        "sarchat_tasks.train.tiny_models",
+        "write a tiny random checkpoint (Qwen2-VL, ...) for an offline smoke run of finetune and eval",
     ),
     "prepare": ("sarchat_tasks.prepare", "prepare official SARChat test files for the lmms-eval tasks"),
     "stats": ("sarchat_tasks.report.stats", "dataset tables (paper Tables 1, 2, 4, 5) of a built or prepared set"),

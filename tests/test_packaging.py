@@ -33,6 +33,8 @@ def test_wheel_contents(tmp_path: Path):
         "sarchat_tasks/data/templates.yaml",
         "sarchat_tasks/train/data.py",
         "sarchat_tasks/train/loop.py",
+        "sarchat_tasks/train/near_duplicates.py",
+        "sarchat_tasks/train/tiny_models.py",  # sarchat tiny-model: the smoke run needs no tests/ folder
     } <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "sarchat = sarchat_tasks.cli:main" in entry_points

@@ -1,5 +1,6 @@
 """``sarchat train-data``: validation held out by image, test images kept out (by path and by
-bytes), the identification cap, both formats, and byte-identical reruns."""
+bytes, and as near-duplicates by perceptual hash), the identification cap, the ms-swift, plain and
+LLaMA-Factory formats, and byte-identical reruns."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def test_split_by_image_keeps_every_record_and_no_test_image(built, tmp_path):
     }
     assert test_images and not test_images & (train_images | val_images)
     assert manifest["splits"]["train"]["records"] == len(train) and manifest["splits"]["val"]["images"] == 2
-    assert manifest["excluded_test_images"] == {"same_path": 0, "same_bytes": 0}
+    assert manifest["excluded_test_images"] == {"same_path": 0, "same_bytes": 0, "near_duplicate": 0}
     # the plain format holds the same records, question without the image token
     plain = _lines(tmp_path / "td" / "plain" / "train.jsonl")
     assert [(p["image"], "<image>\n" + p["question"], p["answer"]) for p in plain] == [
@@ -125,11 +126,11 @@ def test_a_test_picture_under_a_train_name_is_kept_out_by_its_bytes(tmp_path):
     shutil.copyfile(sorted(test_dir.iterdir())[0], victim)  # same picture, train name
     build(tmp_path / "sardet", tmp_path / "build", splits=("train", "test"), log=lambda m: None)
     checked = export_train_data(tmp_path / "build", tmp_path / "checked", val_images=0)
-    assert checked["excluded_test_images"] == {"same_path": 0, "same_bytes": 1}
+    assert checked["excluded_test_images"] == {"same_path": 0, "same_bytes": 1, "near_duplicate": 0}
     images = {line["image"] for line in _lines(tmp_path / "checked" / "plain" / "train.jsonl")}
     assert str(victim.resolve()) not in images and len(images) == 2
     unchecked = export_train_data(tmp_path / "build", tmp_path / "unchecked", val_images=0, content_check=False)
-    assert unchecked["excluded_test_images"] == {"same_path": 0, "same_bytes": 0}
+    assert unchecked["excluded_test_images"] == {"same_path": 0, "same_bytes": 0, "near_duplicate": 0}
     assert unchecked["splits"]["train"]["images"] == 3
 
 
@@ -187,3 +188,90 @@ def test_an_empty_image_root_keeps_paths_relative_to_the_stated_root(built, tmp_
     assert manifest["image_root"] == "" and manifest["sardet_root"] == str(root.resolve())
     lines = _lines(tmp_path / "td" / "swift" / "train.jsonl")
     assert [line["images"] for line in lines] == [r["images"] for r in _train_records(build_dir)]
+
+
+def test_a_test_picture_saved_again_smaller_is_kept_out_as_a_near_duplicate(tmp_path):
+    """A test picture resized to 80 % and saved again as JPEG at quality 60 under a train name: other
+    bytes, a perceptual hash within 8 bits (docs/FINETUNE.md). Distinct pictures stay."""
+    from PIL import Image
+
+    from sarchat_tasks.train.near_duplicates import DEFAULT_DISTANCE, perceptual_hash
+
+    assert synth_main(["--out", str(tmp_path / "sardet"), "--images", "8", "--seed", "4",
+                       "--splits", "train:1,test:1"]) == 0  # fmt: skip
+    train_dir, test_dir = tmp_path / "sardet" / "JPEGImages" / "train", tmp_path / "sardet" / "JPEGImages" / "test"
+    victim, source = sorted(train_dir.iterdir())[0], sorted(test_dir.iterdir())[0]
+    with Image.open(source) as picture:
+        smaller = picture.convert("RGB").resize((picture.width * 4 // 5, picture.height * 4 // 5))
+    smaller.save(victim, format="JPEG", quality=60)  # the build reads the size from the file
+    assert victim.read_bytes() != source.read_bytes()
+    distance = bin(perceptual_hash(victim) ^ perceptual_hash(source)).count("1")
+    assert 0 <= distance <= DEFAULT_DISTANCE == 8
+    build(tmp_path / "sardet", tmp_path / "build", splits=("train", "test"), log=lambda m: None)
+    checked = export_train_data(tmp_path / "build", tmp_path / "checked", val_images=0)
+    assert checked["excluded_test_images"] == {"same_path": 0, "same_bytes": 0, "near_duplicate": 1}
+    assert checked["near_duplicate_bits"] == 8 and checked["splits"]["train"]["images"] == 3
+    images = {line["image"] for line in _lines(tmp_path / "checked" / "plain" / "train.jsonl")}
+    assert str(victim.resolve()) not in images
+    loose = export_train_data(tmp_path / "build", tmp_path / "loose", val_images=0, near_duplicate_bits=0)
+    assert loose["excluded_test_images"]["near_duplicate"] == (1 if distance == 0 else 0)
+    with pytest.raises(TrainDataError, match="--near-duplicate-bits"):
+        export_train_data(tmp_path / "build", tmp_path / "bad", near_duplicate_bits=65)
+
+
+def test_perceptual_hash_follows_its_definition(tmp_path):
+    """The hash against its definition written out with the DCT-II matrix (C[k, n] = sqrt(2/N)
+    cos(pi (2n + 1) k / 2N), row 0 sqrt(1/N)): grey levels resized to 32 x 32, C X C^T, the 8 x 8
+    lowest frequencies above their median, read row by row with the first bit the highest."""
+    import numpy as np
+    from PIL import Image
+
+    from sarchat_tasks.train.near_duplicates import hamming_to_nearest, perceptual_hash
+
+    noise = np.random.default_rng(0).integers(0, 256, (80, 120), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "noise.png")
+    with Image.open(tmp_path / "noise.png") as image:
+        x = np.asarray(image.convert("L").resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
+    n = np.arange(32)
+    c = np.sqrt(2 / 32) * np.cos(np.pi * (2 * n[None, :] + 1) * n[:, None] / 64)
+    c[0] = np.sqrt(1 / 32)
+    low = (c @ x @ c.T)[:8, :8].ravel()
+    expected = int("".join("1" if v > np.median(low) else "0" for v in low), 2)
+    assert perceptual_hash(tmp_path / "noise.png") == expected
+    assert list(hamming_to_nearest([expected, expected ^ 0b1011], [expected])) == [0, 3]
+    assert list(hamming_to_nearest([expected], [])) == [65]
+
+
+def test_llamafactory_files_load_as_its_data_readme_documents(built, tmp_path):
+    """Read the files the way LLaMA-Factory's data/README.md describes them: ``dataset_info.json`` in
+    the dataset folder names each data set's ``file_name`` (json/jsonl, loaded with datasets),
+    ``formatting: sharegpt``, and ``columns``/``tags`` (defaults: messages ``conversations``,
+    role ``from``, content ``value``, user ``human``, assistant ``gpt``); human turns at odd
+    positions, gpt at even; one ``<image>`` token per path in ``images``."""
+    from datasets import load_dataset
+
+    _, build_dir = built
+    export_train_data(build_dir, tmp_path / "td", val_images=2, seed=1)
+    folder = tmp_path / "td" / "llamafactory"
+    info = json.loads((folder / "dataset_info.json").read_text())
+    assert set(info) == {"sarchat_train", "sarchat_val"}
+    defaults_columns = {"messages": "conversations"}
+    defaults_tags = {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"}
+    for split in ("train", "val"):
+        entry = info[f"sarchat_{split}"]
+        assert entry["formatting"] == "sharegpt"
+        columns = {**defaults_columns, **entry.get("columns", {})}
+        tags = {**defaults_tags, **entry.get("tags", {})}
+        rows = load_dataset("json", data_files=str(folder / entry["file_name"]), split="train")
+        plain = _lines(tmp_path / "td" / "plain" / f"{split}.jsonl")
+        assert len(rows) == len(plain) > 0
+        for row, record in zip(rows, plain):
+            turns = row[columns["messages"]]
+            roles = [turn[tags["role_tag"]] for turn in turns]
+            assert roles == [tags["user_tag"], tags["assistant_tag"]]
+            user, answer = (turn[tags["content_tag"]] for turn in turns)
+            images = row[columns["images"]]
+            assert user.count("<image>") == len(images) == 1
+            assert user == "<image>\n" + record["question"] and answer == record["answer"]
+            assert images[0] == record["image"] and Path(images[0]).is_file()
+            assert row[columns["system"]] == "You are a helpful assistant."

@@ -9,6 +9,10 @@ wherever it runs, a validation slice, and (optionally) less of the identificatio
   line (``swift sft --dataset OUT/swift/train.jsonl --val_dataset OUT/swift/val.jsonl``);
 * ``plain/train.jsonl``, ``plain/val.jsonl``: ``{"image", "question", "answer", "task"}`` per line,
   the question without the ``<image>`` token, for a plain transformers/peft loop (``sarchat finetune``);
+* ``llamafactory/train.jsonl``, ``llamafactory/val.jsonl`` and ``llamafactory/dataset_info.json``:
+  LLaMA-Factory's ShareGPT form (``conversations`` of ``from``/``value`` turns, ``system``,
+  ``images``) and the entries ``sarchat_train`` and ``sarchat_val`` that describe it
+  (``llamafactory-cli train ... dataset_dir: OUT/llamafactory, dataset: sarchat_train``);
 * ``train_data.json``: the options, the image root, and the records and images per split and task.
 
 Rules (docs/FINETUNE.md argues them):
@@ -19,7 +23,9 @@ Rules (docs/FINETUNE.md argues them):
   to train. Images are first grouped by the SHA-256 of their bytes (``--no-content-check``: by
   path), so a picture stored twice under two names lands on one side only.
 * No train or val image is a test image: an image whose path, or (with the content check) whose
-  bytes, equal a test image's is dropped from both, and counted in ``train_data.json``.
+  bytes, equal a test image's is dropped from both, and so is (with the content check) one whose
+  perceptual hash is within ``--near-duplicate-bits`` (default 8 of 64) of a test image's
+  (train/near_duplicates.py); each kind is counted in ``train_data.json``.
 * ``--identification-share F`` keeps a seeded random subset of each split's identification
   records so that they make at most ``F`` of that split's records; the other five tasks are kept
   whole.
@@ -43,15 +49,18 @@ from typing import Any
 
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.outputs import file_sha256
+from sarchat_tasks.train.loop import SYSTEM_PROMPT
+from sarchat_tasks.train.near_duplicates import DEFAULT_DISTANCE, hamming_to_nearest, perceptual_hash
 
 __all__ = ["FORMATS", "MANIFEST", "TrainDataError", "export_train_data", "register", "run"]
 
 MANIFEST = "train_data.json"
 FORMAT_NAME = "sarchat-train-data"
 FORMAT_VERSION = 1
-FORMATS: tuple[str, ...] = ("swift", "plain")
+FORMATS: tuple[str, ...] = ("swift", "plain", "llamafactory")
 SPLIT_NAMES: tuple[str, ...] = ("train", "val")
 TRAIN_FILE = "SARChat_train.json"
+LLAMAFACTORY_INFO = "dataset_info.json"
 DEFAULT_VAL_FRACTION = 0.02
 
 
@@ -101,6 +110,17 @@ def _read_build(build: Path) -> tuple[Path, Path, list[Path]]:
     return root, train, tests
 
 
+def llamafactory_entry(file_name: str) -> dict[str, Any]:
+    """A ``dataset_info.json`` entry for a ShareGPT file of one image per record, with the field names
+    of LLaMA-Factory's data/README.md (the tags spelled out, though they are its defaults)."""
+    return {
+        "file_name": file_name,
+        "formatting": "sharegpt",
+        "columns": {"messages": "conversations", "system": "system", "images": "images"},
+        "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt"},
+    }
+
+
 def identification_keep(identification: int, others: int, share: float | None) -> int:
     """How many identification records to keep so that they make at most ``share`` of the records
     (``others`` being the records of the other tasks); all of them when ``share`` is None."""
@@ -124,6 +144,7 @@ def export_train_data(
     image_root: str | None = None,
     formats: Sequence[str] = FORMATS,
     content_check: bool = True,
+    near_duplicate_bits: int = DEFAULT_DISTANCE,
     force: bool = False,
     log: Callable[[str], None] = lambda message: None,
 ) -> dict[str, Any]:
@@ -138,6 +159,8 @@ def export_train_data(
         raise TrainDataError(f"--val-images must be 0 or more, got {val_images}")
     if identification_share is not None and not 0 <= identification_share <= 1:
         raise TrainDataError(f"--identification-share must be in [0, 1], got {identification_share}")
+    if not 0 <= near_duplicate_bits <= 64:
+        raise TrainDataError(f"--near-duplicate-bits must be in [0, 64], got {near_duplicate_bits}")
     if not formats or any(f not in FORMATS for f in formats) or len(set(formats)) != len(formats):
         raise TrainDataError(f"--formats must list distinct names from {', '.join(FORMATS)}, got {list(formats)}")
     built_root, train_file, test_files = _read_build(build)
@@ -182,10 +205,18 @@ def export_train_data(
                 "SARDet-100K tree is, or --no-content-check"
             ) from exc
 
+    def picture_hash(path: str) -> int:
+        file = root / path
+        try:
+            return perceptual_hash(file)
+        except OSError as exc:
+            raise TrainDataError(f"cannot read image {file} for the near-duplicate check ({exc})") from exc
+
     if content_check:
         log(f"hashing {len(images) + len(test_paths):,} images to keep test pictures out")
     test_keys = {key(p) for p in sorted(test_paths)}
-    excluded_path = excluded_content = 0
+    test_hashes = [picture_hash(p) for p in sorted(test_paths)] if content_check else []
+    excluded_path = excluded_content = excluded_near = 0
     unit_of: list[str | None] = []  # per train image: its group key, None when it is a test image
     for path in images:
         if path in test_paths:
@@ -195,6 +226,10 @@ def export_train_data(
         unit = key(path)
         if unit in test_keys:
             excluded_content += 1
+            unit_of.append(None)
+            continue
+        if content_check and hamming_to_nearest([picture_hash(path)], test_hashes)[0] <= near_duplicate_bits:
+            excluded_near += 1
             unit_of.append(None)
             continue
         unit_of.append(unit)
@@ -252,9 +287,19 @@ def export_train_data(
                     text = question.removeprefix("<image>").lstrip("\n")
                     line = {"image": image, "question": text, "answer": answer, "task": task}
                     handles[("plain", split)].write(json.dumps(line, ensure_ascii=False) + "\n")
+                if "llamafactory" in formats:
+                    line = {
+                        "conversations": [{"from": "human", "value": question}, {"from": "gpt", "value": answer}],
+                        "system": SYSTEM_PROMPT,
+                        "images": [image],
+                    }
+                    handles[("llamafactory", split)].write(json.dumps(line, ensure_ascii=False) + "\n")
         finally:
             for handle in handles.values():
                 handle.close()
+        if "llamafactory" in formats:
+            info = {f"sarchat_{split}": llamafactory_entry(f"{split}.jsonl") for split in SPLIT_NAMES}
+            (partial / "llamafactory" / LLAMAFACTORY_INFO).write_text(json.dumps(info, indent=2) + "\n", "utf-8")
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -267,7 +312,12 @@ def export_train_data(
             "identification_share": identification_share,
             "content_check": content_check,
             "formats": list(formats),
-            "excluded_test_images": {"same_path": excluded_path, "same_bytes": excluded_content},
+            "excluded_test_images": {
+                "same_path": excluded_path,
+                "same_bytes": excluded_content,
+                "near_duplicate": excluded_near,
+            },
+            "near_duplicate_bits": near_duplicate_bits if content_check else None,
             "identification_cap": caps,
             "splits": {
                 split: {
@@ -296,8 +346,13 @@ def summary_lines(manifest: dict[str, Any], out: Path) -> Iterable[str]:
         yield f"{split}: {detail['records']:,} records of {detail['images']:,} images ({tasks})"
     excluded = manifest["excluded_test_images"]
     yield (
-        f"test images kept out: {excluded['same_path']:,} by path, {excluded['same_bytes']:,} by content"
-        + ("" if manifest["content_check"] else " (content not checked)")
+        f"test images kept out: {excluded['same_path']:,} by path, {excluded['same_bytes']:,} by content, "
+        f"{excluded['near_duplicate']:,} as near-duplicates"
+        + (
+            f" (perceptual hash within {manifest['near_duplicate_bits']} bits)"
+            if manifest["content_check"]
+            else " (content not checked)"
+        )
     )
     root = manifest["image_root"] or f"(relative to the SARDet-100K root, {manifest['sardet_root']})"
     yield f"image paths under {root}"
@@ -330,9 +385,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-root", default=None, metavar="PREFIX",
                         help="image path prefix written into the files, where the trainer sees the SARDet-100K "
                              "tree (default: the SARDet-100K root, absolute; '' for paths relative to it)")  # fmt: skip
-    parser.add_argument("--formats", default=",".join(FORMATS), help="comma list from swift, plain (default both)")
+    parser.add_argument("--formats", default=",".join(FORMATS),
+                        help=f"comma list from {', '.join(FORMATS)} (default all)")  # fmt: skip
     parser.add_argument("--no-content-check", action="store_true",
                         help="keep test images out by path only, without hashing the images")  # fmt: skip
+    parser.add_argument("--near-duplicate-bits", type=int, default=DEFAULT_DISTANCE, metavar="BITS",
+                        help=f"drop a train image whose perceptual hash is within BITS of 64 of a test image's "
+                             f"(default {DEFAULT_DISTANCE}; 0: equal hashes only)")  # fmt: skip
     parser.add_argument("--force", action="store_true", help="replace training data already in DIR")
 
 
@@ -350,6 +409,7 @@ def run(args: argparse.Namespace) -> int:
         image_root=args.image_root,
         formats=[f.strip() for f in args.formats.split(",") if f.strip()],
         content_check=not args.no_content_check,
+        near_duplicate_bits=args.near_duplicate_bits,
         force=args.force,
         log=lambda message: print(message, file=sys.stderr, flush=True),
     )
