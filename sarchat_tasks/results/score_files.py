@@ -19,6 +19,7 @@ from typing import Any
 from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import score_records
+from sarchat_tasks.official import task_of_file
 from sarchat_tasks.prepare import PrepareError, read_records, resolve_image
 from sarchat_tasks.registry import TASKS, primary_category
 from sarchat_tasks.scoring import average_score
@@ -57,12 +58,19 @@ def image_resolver(images_root: Path | None):
 
 
 def score_files(
-    paths: list[Path], images_root: Path | None = None, conventions: BoxConventions | None = None
+    paths: list[Path],
+    images_root: Path | None = None,
+    conventions: BoxConventions | None = None,
+    allow_empty: bool = False,
 ) -> dict[str, Any]:
-    """Metrics per task plus the suite's ``avg_score``, all in percent."""
+    """Metrics per task plus the suite's ``avg_score``, all in percent. A file without a record
+    raises ``ScoreError`` (it would leave its task out of avg_score), unless ``allow_empty``: then
+    ``empty_files`` names it and the task it stands for."""
     samples: dict[str, list] = defaultdict(list)
+    per_file = dict.fromkeys(map(Path, paths), 0)
     try:
         for read in read_records(paths, images_root, resolve=image_resolver(images_root)):
+            per_file[Path(read.source)] = per_file.get(Path(read.source), 0) + 1
             if read.record.response is None:
                 raise ScoreError(f"{read.where}: no 'response' field")
             category = primary_category(read.task, read.reference)
@@ -71,6 +79,12 @@ def score_files(
             )
     except PrepareError as exc:
         raise ScoreError(str(exc)) from exc
+    empty = [path for path, count in per_file.items() if count == 0]
+    if empty and not allow_empty:
+        raise ScoreError(
+            f"{empty[0]}: no records; its task would silently leave avg_score (pass --allow-empty to score the "
+            "other files, the empty ones named in the output)"
+        )
     metrics: dict[str, Any] = {}
     for task in TASKS:
         if task in samples:
@@ -78,6 +92,8 @@ def score_files(
     metrics["avg_score"] = average_score(
         {t: m["avg_score"] for t, m in metrics.items()}, {t: m["samples"] for t, m in metrics.items()}
     )
+    if empty:
+        metrics["empty_files"] = {str(path): task_of_file(path)[0] for path in empty}
     return metrics
 
 
@@ -96,10 +112,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--conventions", default="", help="box conventions changed from the profile's, e.g. 'list=unit'"
     )
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="score the other files when one holds no record (named under empty_files)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
-    metrics = score_files(args.files, args.images, box_reading(args.profile, args.conventions, args.frame))
+    metrics = score_files(
+        args.files, args.images, box_reading(args.profile, args.conventions, args.frame), args.allow_empty
+    )
     json.dump(metrics, sys.stdout, indent=2)
     print()
     return 0
