@@ -5,6 +5,7 @@ the file, run or shard, or gives the right number."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -76,6 +77,7 @@ def counting_run(tmp_path_factory, sarchat_command) -> Path:
     out = tmp_path_factory.mktemp("counting_run")
     done = sarchat_command("eval", *COUNTING, "--output_path", out)
     assert done.returncode == 0, done.stderr[-3000:]
+    (out.parent / f"{out.name}.stdout").write_text(done.stdout, encoding="utf-8")  # lmms-eval's printed table
     return out
 
 
@@ -217,3 +219,30 @@ def test_a_shard_with_failed_requests_is_not_complete(tmp_path, sarchat_command)
     assert "shard 0/2 is complete, skipped" in accepted.stderr
     assert "6 requests failed (sarchat_description: 6), not scored" in accepted.stderr
     assert _results(out)["results"]["sarchat_description"]["failed_requests,none"] == 6
+
+
+def test_lmms_eval_prints_standard_errors_on_the_metric_scale(counting_run, tmp_path, sarchat_command):
+    """lmms-eval's Stderr_CLT beside a share column was std/sqrt(n) of its 0/1 items, a hundredth
+    of the standard error of a value in percent; now it is in percentage points, and absent where
+    it would be no honest one (a count, pooled columns, task scores)."""
+    results = _results(counting_run)["results"]["sarchat_counting"]
+    log = next(counting_run.glob("*_samples_sarchat_counting.jsonl")).read_text(encoding="utf-8").splitlines()
+    hits = sum(json.loads(line)["counting_only"] for line in log)
+    assert (hits, len(log)) == (10, 28) and results["counting_only,none"] == pytest.approx(100 * 10 / 28)
+    # by hand: the standard deviation (ddof=1) of ten 100s and eighteen 0s, over sqrt(28)
+    expected = math.sqrt((10 * (100 - 100 * 10 / 28) ** 2 + 18 * (100 * 10 / 28) ** 2) / 27) / math.sqrt(28)
+    assert expected == pytest.approx(9.2214, abs=1e-4)
+    assert results["counting_only_stderr_clt,none"] == pytest.approx(expected)
+    assert results["parse_failure_rate_stderr_clt,none"] == 0.0  # every answer of the baseline is read
+    for metric in ("failed_requests", "counting_iou50", "avg_score", "category_ship"):
+        assert results[f"{metric}_stderr_clt,none"] == "N/A", metric
+    (row,) = [line for line in (counting_run.parent / f"{counting_run.name}.stdout").read_text().splitlines()
+              if "|counting_only " in line]  # fmt: skip
+    assert row.replace(" ", "").endswith("|35.7143|±|N/A|9.2214|"), row  # Value, ±, Stderr, Stderr_CLT
+
+    # against sarchat report's 95 % interval (a bootstrap over images): the same order of size
+    report = sarchat_command("report", counting_run, "--out", tmp_path / "report", "--no-plots")
+    assert report.returncode == 0, report.stderr[-3000:]
+    interval = json.loads((tmp_path / "report" / "report.json").read_text())["models"][0]["intervals"]["columns"]
+    half_width = (interval["counting_only"]["high"] - interval["counting_only"]["low"]) / 2
+    assert 0.5 < half_width / (1.96 * expected) < 2
