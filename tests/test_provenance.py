@@ -164,7 +164,7 @@ def test_prepare_refuses_the_same_file_twice_naming_both(official_set, tmp_path,
 
 
 def test_score_refuses_an_empty_predictions_file(official_set, tmp_path, sarchat_command):
-    from test_prepare_and_score import oracle_predictions
+    from official_fixture import oracle_predictions
 
     files, root = official_set
     predictions = oracle_predictions(files, tmp_path / "preds")
@@ -177,6 +177,10 @@ def test_score_refuses_an_empty_predictions_file(official_set, tmp_path, sarchat
     assert allowed.returncode == 0, allowed.stderr
     metrics = json.loads(allowed.stdout)
     assert metrics["empty_files"] == {str(empty): "counting"} and "counting" not in metrics
+    record = metrics["sarchat_provenance"]
+    assert record["kind"] == "score" and record["profile"] == "sarchat"
+    assert set(record["data"]["files_sha256"]) == {str(p) for p in predictions}
+    assert record["samples"]["classification"] == {"samples": metrics["classification"]["samples"]}
     twice = sarchat_command("score", predictions[0], predictions[0], "--images", root)
     assert twice.returncode == 2 and "duplicate record id" in twice.stderr
 

@@ -116,10 +116,37 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="score the other files when one holds no record (named under empty_files)")  # fmt: skip
 
 
+def score_record(paths: list[Path], metrics: dict[str, Any], profile: str, frame: str, spec: str) -> dict[str, Any]:
+    """The provenance record of a score: the prediction files' SHA-256 (the data: references and
+    answers together), the profile, frame and conventions the answers were read in, the samples per task."""
+    import hashlib
+
+    from sarchat_tasks import provenance
+    from sarchat_tasks.outputs import file_sha256
+
+    hashes = {str(path): file_sha256(path) for path in paths}
+    digest = hashlib.sha256("".join(f"{h}\n" for h in sorted(hashes.values())).encode()).hexdigest()
+    samples = {task: {"samples": m["samples"]} for task, m in metrics.items() if task in TASKS}
+    return provenance.make_record(
+        "score",
+        data={"fingerprint": digest, "files_sha256": hashes},
+        model=None,
+        model_args=None,
+        profile=profile,
+        frame=frame,
+        generation={},
+        samples=samples,
+        conventions=spec,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    from sarchat_tasks.provenance import KEY
+
     metrics = score_files(
         args.files, args.images, box_reading(args.profile, args.conventions, args.frame), args.allow_empty
     )
+    metrics[KEY] = score_record(args.files, metrics, args.profile, args.frame, args.conventions)
     json.dump(metrics, sys.stdout, indent=2)
     print()
     return 0
