@@ -246,3 +246,22 @@ def test_lmms_eval_prints_standard_errors_on_the_metric_scale(counting_run, tmp_
     interval = json.loads((tmp_path / "report" / "report.json").read_text())["models"][0]["intervals"]["columns"]
     half_width = (interval["counting_only"]["high"] - interval["counting_only"]["low"]) / 2
     assert 0.5 < half_width / (1.96 * expected) < 2
+
+
+def test_the_report_lists_each_rows_provenance_and_notes_a_changed_log(counting_run, tmp_path, sarchat_command):
+    copy = tmp_path / "run"
+    shutil.copytree(counting_run, copy)
+    record = _results(copy)["sarchat_provenance"]
+    done = sarchat_command("report", copy, "--out", tmp_path / "report", "--no-plots")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    (row,) = report["models"][0]["provenance"]
+    assert row["tasks"] == ["counting"] and row["record"] == record
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    assert f"eval {record['run_id'][:12]}" in markdown and record["data"]["fingerprint"][:12] in markdown
+    assert "not the sample log its run wrote" not in markdown
+    log = next(copy.glob("*_samples_sarchat_counting.jsonl"))
+    log.write_text(log.read_text().replace('"counting_only": 0', '"counting_only": 1', 1))
+    changed = sarchat_command("report", copy, "--out", tmp_path / "changed", "--no-plots")
+    assert changed.returncode == 0, changed.stderr[-3000:]
+    assert f"counting: {log} is not the sample log its run wrote" in changed.stdout

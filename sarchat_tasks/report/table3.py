@@ -203,6 +203,21 @@ def check_origins(model: ModelReport, allow_mixed: bool) -> None:
         model.notes.append(f"replaces runs on another data set: {', '.join(other)}")
 
 
+def check_logs(model: ModelReport) -> None:
+    """Note each sample log that is not the one its run's provenance record names (a log edited
+    or replaced after the run): the intervals computed from it may not belong to the results."""
+    from sarchat_tasks.outputs import file_sha256
+    from sarchat_tasks.results.run_logs import lmms_task_name
+
+    for task, task_run in model.tasks.items():
+        entry = ((task_run.run.provenance or {}).get("samples") or {}).get(lmms_task_name(task, task_run.run.variant))
+        if entry and task_run.samples_path is not None and file_sha256(task_run.samples_path) != entry.get("sha256"):
+            model.notes.append(
+                f"{task}: {task_run.samples_path} is not the sample log its run wrote (its SHA-256 differs from the "
+                "provenance record's)"
+            )
+
+
 def build_model(
     name: str,
     runs: list[RunFile],
@@ -239,6 +254,7 @@ def build_model(
                         avg_score=None if missing else avg_present, avg_over_present=avg_present,
                         params_b=params_b, paper=paper_row)  # fmt: skip
     check_origins(model, allow_mixed)
+    check_logs(model)
     if missing:
         shown = "none" if avg_present is None else f"{avg_present:.2f}"
         model.notes.append(
