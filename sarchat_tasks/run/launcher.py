@@ -238,7 +238,10 @@ def launch(
     tasks = [t for t in (option(argv, "--tasks") or "").split(",") if t]
     run_id = provenance.new_run_id()
     private = output_path / f"{PRIVATE_PREFIX}{run_id}"
-    private.mkdir(parents=True)
+    try:
+        private.mkdir(parents=True)
+    except OSError as exc:
+        raise LaunchError(f"--output_path {output_path}: cannot write there: {exc.strerror or exc}") from exc
     argv = [*without_option(argv, "--output_path"), "--output_path", str(private)]
     tail: deque[str] = deque(maxlen=400)
     sinks: list = []
