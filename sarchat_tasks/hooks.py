@@ -25,11 +25,10 @@ from typing import Any
 
 from lmms_eval.api.filter import Filter
 
-from sarchat_tasks import scoring
 from sarchat_tasks.metrics import row_metrics, task_score
 from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.registry import DEFAULT_PROFILE, FRAME_KEYS, PROFILES, profile_conventions
-from sarchat_tasks.scoring import pooled_accuracy
+from sarchat_tasks.scoring import count_of_samples, pooled_accuracy, share_of_samples
 from sarchat_tasks.task_folder import bundled_sample
 from sarchat_tasks.utils.boxes import BoxConventions, rewrite_boxes
 
@@ -103,51 +102,6 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     else:
         name, options = _PROFILE_OF_TASK.get(doc["task"], (DEFAULT_PROFILE, (None, None, None)))
     return row_metrics(doc, results[0] if results else "", profile_conventions(name, *options))
-
-
-# lmms-eval 0.7.3 prints beside each metric a ``Stderr_CLT``: std(items, ddof=1) / sqrt(n) over the
-# numeric per-sample items, computed from the very list the aggregation was given, right after it
-# (evaluator_utils.TaskOutput.calculate_clt_aggregate_metric). A share column's items are 0/1 while
-# its value is a percentage, so that standard error came out 100 times too small ("40 ± 0.2449").
-# The two aggregations below rewrite the list once they have their value: a share's items become
-# 0/100 (the standard error is then in percentage points, like the value), a count's items are
-# hidden from it (a count of failed requests estimates nothing: no standard error is printed).
-# Items of the other aggregations (pooled [tp, fp, fn], task_score's records) are not numbers,
-# and lmms-eval prints none for them; ``sarchat report`` gives bootstrap intervals for all.
-
-
-class _Percent(float):
-    """A 0/1 item rewritten as 0/100 for lmms-eval's standard error."""
-
-
-class _Hidden:
-    """A count's item, out of lmms-eval's reach (not a number)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-def _items(items: list[Any]) -> list[Any]:
-    """The items as the scoring functions take them, whether rewritten already or not."""
-    return [x / 100.0 if isinstance(x, _Percent) else x.value if isinstance(x, _Hidden) else x for x in items]
-
-
-def share_of_samples(items: list[Any]) -> float | None:
-    """``scoring.share_of_samples`` for lmms-eval; leaves the items as 0/100 (see above)."""
-    values = _items(items)
-    if isinstance(items, list):
-        items[:] = [_Percent(100.0 * x) if isinstance(x, (int, float)) else x for x in values]
-    return scoring.share_of_samples(values)
-
-
-def count_of_samples(items: list[Any]) -> int:
-    """``scoring.count_of_samples`` for lmms-eval; hides the items from its standard error."""
-    values = _items(items)
-    if isinstance(items, list):
-        items[:] = [_Hidden(x) for x in values]
-    return scoring.count_of_samples(values)
 
 
 class BoxConventionFilter(Filter):

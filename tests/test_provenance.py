@@ -226,3 +226,17 @@ def test_runs_of_one_model_on_two_data_sets_are_not_mixed_into_one_row(prepared_
     allowed = sarchat_command("report", tmp_path / "runs", "--out", tmp_path / "r2", "--no-plots", "--allow-mixed-runs")
     assert allowed.returncode == 0, allowed.stderr
     assert "mixes runs of different data sets (--allow-mixed-runs)" in allowed.stdout
+
+
+def test_share_and_count_aggregations_leave_lmms_eval_items_on_the_metric_scale():
+    """lmms-eval computes its printed standard error from the list an aggregation was given."""
+    from sarchat_tasks.scoring import count_of_samples, share_of_samples
+
+    items = [1, 0, None, 1]
+    assert share_of_samples(items) == pytest.approx(200 / 3)
+    assert items == [100.0, 0.0, None, 100.0]
+    assert share_of_samples(items) == pytest.approx(200 / 3)  # a second call reads them back
+    counts = [1, 0, 1]
+    assert count_of_samples(counts) == 2 and not any(isinstance(x, (int, float)) for x in counts)
+    assert count_of_samples(counts) == 2
+    assert share_of_samples(x for x in (1, 0)) == 50.0  # any iterable still works
