@@ -130,6 +130,11 @@ class ReadRecord:
     where: str
 
 
+def record_id(source: Path, index: int) -> str:
+    """A record's id in the prepared rows: its file's name and its index in the file."""
+    return f"{Path(source).stem}:{index}"
+
+
 def read_records(
     sources: list[Path],
     images_root: Path | None,
@@ -144,6 +149,7 @@ def read_records(
     model will see), when the display rule cannot show it. ``resolve(image, source file)`` finds
     an image (default: under ``images_root`` only, ``resolve_image``)."""
     sizes: dict[Path, tuple[int, int]] = {}
+    seen: dict[str, str] = {}  # record id -> where it was read first
     for source in sources:
         file_task, file_subset = task_of_file(source)
         try:
@@ -152,6 +158,10 @@ def read_records(
             raise PrepareError(str(exc)) from exc
         for record in records:
             where = f"{source} record {record.index}"
+            identifier = record_id(source, record.index)
+            if identifier in seen:  # the same file twice (overlapping globs), or two files of one name
+                raise PrepareError(f"duplicate record id {identifier}: {seen[identifier]} and {where}")
+            seen[identifier] = where
             task = file_task or task_of_question(record.question)
             try:
                 image = resolve(record.image, source) if resolve else resolve_image(record.image, images_root)
@@ -189,7 +199,7 @@ def read_sources(
         images[relative] = read.image
         rows[read.task].append(
             {
-                "id": f"{read.source.stem}:{read.record.index}",
+                "id": record_id(read.source, read.record.index),
                 "task": read.task,
                 "subset": read.subset,
                 "question": read.record.question,

@@ -247,9 +247,47 @@ def score_classification(text, subset, ref, width, height, conventions):
 # ---------------------------------------------------------------------------------------------
 
 
+# lmms-eval 0.7.3 prints beside each metric a ``Stderr_CLT``: std(items, ddof=1) / sqrt(n) over the
+# numeric items of the very list it handed the aggregation, computed right after it
+# (evaluator_utils.TaskOutput.calculate_clt_aggregate_metric). A share's items are 0/1 while its
+# value is a percentage, so that standard error came out 100 times too small ("40 ± 0.2449").
+# Given a list, ``share_of_samples`` leaves its items as 0/100 (the standard error is then in
+# percentage points, like the value) and ``count_of_samples`` hides them (a count of failed
+# requests estimates nothing: no standard error is printed). Other aggregations' items (pooled
+# [tp, fp, fn], task_score's records) are not numbers: lmms-eval prints none for them.
+
+
+class _Percent(float):
+    """A 0/1 item left as 0/100 for lmms-eval's standard error."""
+
+    sarchat_percent = True  # recognised by this mark, also in the copy export-upstream writes
+
+
+class _Hidden:
+    """An item left out of lmms-eval's standard error (not a number)."""
+
+    __slots__ = ("value",)
+    sarchat_hidden = True
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _plain(values: Iterable[Any]) -> list[Any]:
+    """The items as given, whether an earlier call rewrote them or not."""
+    return [
+        v / 100.0 if getattr(v, "sarchat_percent", False) else v.value if getattr(v, "sarchat_hidden", False) else v
+        for v in values
+    ]
+
+
 def share_of_samples(values: Iterable[Any]) -> float | None:
-    """Percentage of applicable samples scored 1; None when no sample applies."""
-    applicable = [v for v in values if v is not None]
+    """Percentage of applicable samples scored 1; None when no sample applies. A list's items are
+    left as 0/100 (see above)."""
+    plain = _plain(values)
+    if isinstance(values, list):
+        values[:] = [_Percent(100.0 * v) if isinstance(v, (int, float)) else v for v in plain]
+    applicable = [v for v in plain if v is not None]
     if not applicable:
         return None
     return 100.0 * sum(applicable) / len(applicable)
@@ -283,5 +321,9 @@ def average_score(task_scores: Mapping[str, float | None], sizes: Mapping[str, i
 
 def count_of_samples(values: Iterable[Any]) -> int:
     """How many samples have the value 1 (``failed_requests``: the samples lmms-eval's backend
-    never got an answer for); None values, as in logs written before the metric existed, are 0."""
-    return int(sum(v for v in values if v))
+    never got an answer for); None values, as in logs written before the metric existed, are 0.
+    A list's items are hidden from lmms-eval's standard error (see ``share_of_samples``)."""
+    plain = _plain(values)
+    if isinstance(values, list):
+        values[:] = [_Hidden(v) for v in plain]
+    return int(sum(v for v in plain if v))

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -152,6 +153,72 @@ def _format_version(value: Any) -> str:
     return "unknown" if value is None else str(value)
 
 
+class ReportError(SarchatError):
+    """Runs that cannot be reported as asked; the message names the row and the files."""
+
+
+_DATA_IDENTITIES: dict[tuple[str, str], str] = {}
+
+
+def data_identity(task_run: TaskRun) -> str:
+    """The data set a task's numbers came from: its run's provenance fingerprint, else the
+    fingerprint of the set its config names (runs made by lmms-eval alone), else that set's path."""
+    from sarchat_tasks import provenance
+    from sarchat_tasks.results.run_logs import rows_file
+
+    recorded = provenance.data_fingerprint(task_run.run.provenance)
+    if recorded:
+        return recorded
+    key = (str(task_run.run.path), task_run.task)
+    if key not in _DATA_IDENTITIES:
+        try:
+            root = rows_file(task_run).parent.parent
+        except SarchatError:
+            _DATA_IDENTITIES[key] = "unknown"
+        else:
+            try:
+                _DATA_IDENTITIES[key] = provenance.data_record(root)["fingerprint"]
+            except (SarchatError, OSError):
+                _DATA_IDENTITIES[key] = f"path {root}"
+    return _DATA_IDENTITIES[key]
+
+
+def check_origins(model: ModelReport, allow_mixed: bool) -> None:
+    """Refuse a row whose task numbers come from runs on different data sets or read in different
+    profiles (unless ``allow_mixed``: then a note says so); note replaced runs on other data."""
+    origins = {t: (data_identity(r), r.run.profile) for t, r in model.tasks.items()}
+    kinds = [k for k, i in (("data sets", 0), ("profiles", 1)) if len({o[i] for o in origins.values()}) > 1]
+    if kinds:
+        listed = "; ".join(
+            f"{t}: {r.run.path} (data {origins[t][0][:12]}, profile {origins[t][1]})" for t, r in model.tasks.items()
+        )
+        if not allow_mixed:
+            raise ReportError(
+                f"row {model.name!r}: its tasks come from runs on different {' and '.join(kinds)} ({listed}); "
+                "report them apart (NAME=PATH names the runs under PATH) or pass --allow-mixed-runs"
+            )
+        model.notes.append(f"mixes runs of different {' and '.join(kinds)} (--allow-mixed-runs): {listed}")
+    used = {o[0] for o in origins.values()}
+    other = sorted({str(r.run.path) for rs in model.replaced.values() for r in rs if data_identity(r) not in used})
+    if other:
+        model.notes.append(f"replaces runs on another data set: {', '.join(other)}")
+
+
+def check_logs(model: ModelReport) -> None:
+    """Note each sample log that is not the one its run's provenance record names (a log edited
+    or replaced after the run): the intervals computed from it may not belong to the results."""
+    from sarchat_tasks.outputs import file_sha256
+    from sarchat_tasks.results.run_logs import lmms_task_name
+
+    for task, task_run in model.tasks.items():
+        entry = ((task_run.run.provenance or {}).get("samples") or {}).get(lmms_task_name(task, task_run.run.variant))
+        if entry and task_run.samples_path is not None and file_sha256(task_run.samples_path) != entry.get("sha256"):
+            model.notes.append(
+                f"{task}: {task_run.samples_path} is not the sample log its run wrote (its SHA-256 differs from the "
+                "provenance record's)"
+            )
+
+
 def build_model(
     name: str,
     runs: list[RunFile],
@@ -160,8 +227,11 @@ def build_model(
     params_b: float | None = None,
     iterations: int = DEFAULT_ITERATIONS,
     seed: int = 0,
+    allow_mixed: bool = False,
 ) -> ModelReport:
-    """One model's row from its runs (oldest first): the latest run of each task wins."""
+    """One model's row from its runs (oldest first): the latest run of each task wins. Raises
+    ``ReportError`` when the winners were run on different data sets or profiles, unless
+    ``allow_mixed``."""
     tasks: dict[str, TaskRun] = {}
     replaced: dict[str, list[TaskRun]] = {}
     for run in runs:
@@ -184,6 +254,8 @@ def build_model(
     model = ModelReport(name, tasks, replaced, columns, task_scores, sizes,
                         avg_score=None if missing else avg_present, avg_over_present=avg_present,
                         params_b=params_b, paper=paper_row)  # fmt: skip
+    check_origins(model, allow_mixed)
+    check_logs(model)
     if missing:
         shown = "none" if avg_present is None else f"{avg_present:.2f}"
         model.notes.append(
@@ -254,19 +326,23 @@ def build_report(
     params: dict[str, float] | None = None,
     iterations: int = DEFAULT_ITERATIONS,
     seed: int = 0,
+    allow_mixed: bool = False,
 ) -> Report:
     """Group runs by model (first appearance order), build each row, and note mixed metric
-    versions across models."""
+    versions across models. A row is labelled with the model's short name (a checkpoint's
+    folder name), or with its full path where two models share that name."""
     paper = paper_rows()
     installed = installed_versions()
     by_model: dict[str, list[RunFile]] = {}
     for run in sorted(runs, key=lambda r: r.order):
-        by_model.setdefault(run.model, []).append(run)
+        by_model.setdefault(run.identity or run.model, []).append(run)
+    short = {identity: model_runs[0].model for identity, model_runs in by_model.items()}
+    shared = Counter(short.values())
     params = params or {}
-    models = [
-        build_model(name, model_runs, paper, installed, params.get(name), iterations, seed)
-        for name, model_runs in by_model.items()
-    ]
+    models = []
+    for identity, model_runs in by_model.items():
+        name = short[identity] if shared[short[identity]] == 1 else identity
+        models.append(build_model(name, model_runs, paper, installed, params.get(name), iterations, seed, allow_mixed))
     notes = []
     for task in TASKS:
         found = {m.name: m.tasks[task].version for m in models if task in m.tasks}
@@ -383,6 +459,38 @@ def markdown_sources(report: Report) -> str:
     return format_table(header, rows, text_columns=len(header)) + "\n"
 
 
+def provenance_rows(model: ModelReport) -> list[dict[str, Any]]:
+    """What produced a row: each results file its numbers come from, the tasks taken from it, and
+    its provenance record's fields (``provenance.summary``)."""
+    from sarchat_tasks import provenance
+
+    by_file: dict[Path, list[str]] = {}
+    runs: dict[Path, RunFile] = {}
+    for task, task_run in model.tasks.items():
+        by_file.setdefault(task_run.run.path, []).append(task)
+        runs[task_run.run.path] = task_run.run
+    rows = []
+    for path, tasks in by_file.items():
+        record = runs[path].provenance
+        rows.append({"model": model.name, "tasks": tasks, "results": str(path), "record": record,
+                     **provenance.summary(record)})  # fmt: skip
+    return rows
+
+
+def markdown_provenance(report: Report) -> str:
+    """One line per row and results file: the run, data, model and arguments, profile, frame,
+    generation budgets and versions that produced the numbers."""
+    header = ["model", "tasks", "results file", "run", "data", "lmms-eval model and model_args", "profile", "frame",
+              "budgets", "versions"]  # fmt: skip
+    keys = ("run", "data", "model", "profile", "frame", "budgets", "versions")
+    body = [
+        [row["model"], ", ".join(row["tasks"]), row["results"], *(row[k] for k in keys)]
+        for model in report.models
+        for row in provenance_rows(model)
+    ]
+    return format_table(header, body, text_columns=len(header)) + "\n"
+
+
 def notes_lines(report: Report) -> list[str]:
     lines = [f"- {model.name}: {note}" for model in report.models for note in model.notes]
     lines += [f"- {note}" for note in report.notes]
@@ -402,6 +510,7 @@ def markdown_report(report: Report, plots: list[Path], plot_message: str | None)
         parts += [f"![{p.stem}]({p.name})" for p in plots if p.suffix == ".png"]
     parts += [plot_message] if plot_message else []
     parts += ["", "## Sources", "", markdown_sources(report)]
+    parts += ["## Provenance (what produced each row)", "", markdown_provenance(report)]
     return "\n".join(parts)
 
 
@@ -525,6 +634,7 @@ def report_json(report: Report, plots: list[Path]) -> dict[str, Any]:
                             "n_effective": r.n_effective, "n_original": r.n_original, "version": r.version,
                             "replaces": [str(x.run.path) for x in m.replaced.get(t, [])]} for t, r in m.tasks.items()},
             "notes": m.notes,
+            "provenance": [{k: row[k] for k in ("tasks", "results", "record")} for row in provenance_rows(m)],
         })  # fmt: skip
     return {"models": models, "paper": report.paper, "notes": report.notes, "installed_versions": report.versions,
             "bootstrap": {"iterations": report.iterations, "seed": report.seed, "level": 0.95, "unit": "image"},
@@ -632,13 +742,17 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bootstrap", type=int, default=DEFAULT_ITERATIONS, help="bootstrap replicates (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--no-plots", action="store_true", help="skip the figures")
+    parser.add_argument("--allow-mixed-runs", action="store_true",
+                        help="report a model's runs on different data sets or profiles in one row (noted)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     check_report_output(args.out, args.runs)  # before the bootstrap, not after it
     params = _parse_params(args.params)
     runs = load_runs(args.runs)
-    report = build_report(runs, params=params, iterations=args.bootstrap, seed=args.seed)
+    report = build_report(
+        runs, params=params, iterations=args.bootstrap, seed=args.seed, allow_mixed=args.allow_mixed_runs
+    )
     written = write_report(report, args.out, plots=not args.no_plots)
     print(markdown_table3(report))
     for line in notes_lines(report):

@@ -17,14 +17,15 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sarchat_tasks import __version__
+from sarchat_tasks import __version__, provenance
 from sarchat_tasks.cli import box_reading, progress
-from sarchat_tasks.errors import SarchatError
+from sarchat_tasks.errors import EXIT_USAGE, SarchatError
 from sarchat_tasks.metrics import aggregate_metrics, row_metrics
 from sarchat_tasks.prepared import PreparedSetError
 from sarchat_tasks.registry import TASKS
@@ -51,8 +52,10 @@ class RescoreError(SarchatError):
 def rescore_task(
     task_run: TaskRun, data: Path | None = None, conventions: BoxConventions | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Rescore one task's sample log: returns (metrics, rescored log records)."""
+    """Rescore one task's sample log: returns (metrics, rescored log records). Raises
+    ``RescoreError`` unless the log covers the documents the run evaluated exactly once."""
     log = task_run.samples()
+    check_coverage(task_run, log)
     path = rows_file(task_run, data)
     try:
         rows = read_rows(path)
@@ -76,6 +79,23 @@ def rescore_task(
     return aggregate_metrics(task_run.task, records), records
 
 
+def check_coverage(task_run: TaskRun, log: list[dict[str, Any]]) -> None:
+    """Raise unless the log holds one sample per document the results file counts (its
+    ``n-samples``), each ``doc_id`` once: a cut, emptied or duplicated log is never rescored."""
+    name = lmms_task_name(task_run.task, task_run.run.variant)
+    expected = task_run.n_effective
+    if expected is None:
+        raise RescoreError(f"{task_run.run.path}: no n-samples for {name}; cannot tell whether its log is whole")
+    ids = Counter(sample["doc_id"] for sample in log)
+    repeated = sorted(doc for doc, n in ids.items() if n > 1)
+    if len(log) != expected or repeated:
+        detail = f"; doc_id {', '.join(map(str, repeated[:5]))} more than once" if repeated else ""
+        raise RescoreError(
+            f"{task_run.samples_path}: the sample log of {name} does not cover the run's documents exactly once: "
+            f"expected {expected} samples (n-samples of {task_run.run.path.name}), found {len(log)}{detail}"
+        )
+
+
 def _metric_block(old: dict[str, Any], metrics: dict[str, Any], filter_name: str) -> dict[str, Any]:
     block = {"alias": old.get("alias")} if "alias" in old else {}
     for name, value in metrics.items():
@@ -91,6 +111,7 @@ def rescore_run(
     conventions: BoxConventions | None = None,
     spec: str = "",
     profile: str | None = None,
+    frame: str | None = None,
 ) -> Path:
     """Rescore every task of one results file that has a sample log; write lmms-eval's layout
     into ``out`` and return the new results file. Raises ``RescoreError`` if no task can be."""
@@ -150,19 +171,33 @@ def rescore_run(
     }
     target = Path(out) / f"{run.path.parent.name}_{run.path.name[: -len('_results.json')]}{variant}"
     target.mkdir(parents=True, exist_ok=True)
-    results = target / f"{date}_results.json"
     # the sample logs first, the results file last, each whole or not at all: a killed rescore
     # never leaves a complete-looking results file beside cut logs (a partial name matches no reader)
+    logs = {}
     for task, (_, records) in rescored.items():
-        log = target / f"{date}_samples_{lmms_task_name(task, variant)}.jsonl"
+        log = logs[lmms_task_name(task, variant)] = target / f"{date}_samples_{lmms_task_name(task, variant)}.jsonl"
         partial = target / f".{log.name}.partial"
         with open(partial, "w", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, default=str) + "\n")
         os.replace(partial, log)
-    partial = target / f".{results.name}.partial"
-    partial.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(partial, results)
+    source = run.provenance or {}
+    model_args = (raw.get("config") or {}).get("model_args")
+    record = provenance.make_record(
+        "rescore",
+        data=provenance.data_record(rows_file(next(iter(run.tasks.values())), data).parent.parent),
+        model=(source.get("model") or {}).get("name") or (raw.get("config") or {}).get("model"),
+        model_args=(source.get("model") or {}).get("model_args") or (model_args if isinstance(model_args, str) else ""),
+        profile=profile or run.profile,
+        frame=frame if frame is not None else source.get("frame", ""),
+        generation=source.get("generation") or provenance.generation_record(raw),
+        samples=provenance.samples_record(logs),
+        parents=[source["run_id"]] if source.get("run_id") else [],
+        source=str(run.path),
+        conventions=spec,
+    )
+    results = target / f"{date}_results.json"
+    provenance.write_results(results, provenance.attach(raw, record))  # the results last
     return results
 
 
@@ -217,10 +252,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             profile = args.profile or run_file.profile
             conventions = box_reading(profile, args.conventions, args.frame)
-            written = rescore_run(run_file, args.out, args.data, conventions, args.conventions, profile)
+            written = rescore_run(
+                run_file, args.out, args.data, conventions, args.conventions, profile, args.frame or None
+            )
         except (SarchatError, OSError) as exc:
             print(f"sarchat rescore: error: {exc}", file=sys.stderr)
-            status = 1
+            status = EXIT_USAGE
             continue
         skipped = json.loads(written.read_text(encoding="utf-8"))["sarchat_rescore"]["skipped_tasks"]
         note = f" (no sample log, left out: {', '.join(skipped)})" if skipped else ""

@@ -25,6 +25,7 @@ LITE = "_lite"
 VARIANTS: tuple[str, ...] = ("", LITE)  # the full tasks and their lite twins (sarchat_<task>_lite)
 RESULTS_SUFFIX = "_results.json"
 SHARDS_DIR = "sarchat-shards"  # sarchat_tasks.run.shards.SHARDS_DIR (not imported: that module needs more)
+PRIVATE_PREFIX = ".sarchat-run-"  # sarchat_tasks.run.launcher.PRIVATE_PREFIX: a run not yet checked
 
 
 class RunLogError(SarchatError):
@@ -90,11 +91,23 @@ class RunFile:
     order: tuple
     tasks: dict[str, TaskRun]
     variant: str = ""  # "" for the six tasks, "_lite" for their lite twins, reported as a model of its own
+    identity: str = ""  # the model in full (``model_identity``, or the name given): what a report row groups by
+
+    @property
+    def provenance(self) -> dict[str, Any] | None:
+        """The run's provenance record (``sarchat_tasks.provenance``), None for a run without one."""
+        from sarchat_tasks.provenance import read
+
+        return read(self.raw, self.path)
 
     @property
     def profile(self) -> str:
-        """The model profile the run's answers were read in: as ``sarchat eval`` or ``rescore``
-        recorded it, else the one its ``--model`` backend gets (``registry.profile_for_model``)."""
+        """The model profile the run's answers were read in: as its provenance record, ``sarchat
+        eval`` or ``rescore`` recorded it, else the one its ``--model`` backend gets
+        (``registry.profile_for_model``)."""
+        recorded = (self.provenance or {}).get("profile")
+        if isinstance(recorded, str) and recorded in PROFILES:
+            return recorded
         for block in ("sarchat_rescore", "sarchat"):
             recorded = (self.raw.get(block) or {}).get("profile")
             if isinstance(recorded, str) and recorded in PROFILES:
@@ -117,17 +130,23 @@ def _model_args(text: Any) -> dict[str, str]:
     return args
 
 
-def model_label(raw: dict[str, Any]) -> str:
-    """A model's name as lmms-eval recorded it: ``model_name``, else the checkpoint's folder name
-    from ``pretrained=``, else the backend name."""
+def model_identity(raw: dict[str, Any]) -> str:
+    """A model as lmms-eval recorded it, in full: ``model_name``, else the checkpoint named by
+    ``pretrained=`` (its whole path or hub id), else the backend name."""
     if raw.get("model_name"):
-        return str(raw["model_name"]).rstrip("/").split("/")[-1]
+        return str(raw["model_name"]).rstrip("/")
     config = raw.get("config") or {}
     args = _model_args(config.get("model_args"))
     for key in ("pretrained", "model", "model_name_or_path", "model_version"):
         if args.get(key):
-            return args[key].rstrip("/").split("/")[-1]
+            return args[key].rstrip("/")
     return str(config.get("model") or raw.get("model_source") or "unknown")
+
+
+def model_label(raw: dict[str, Any]) -> str:
+    """A model's short name: the last component of ``model_identity`` (a checkpoint's folder
+    name, a hub id's model name), which is how the paper names models."""
+    return model_identity(raw).split("/")[-1]
 
 
 def _metric_values(block: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -164,8 +183,9 @@ def load_run(path: Path, label: str | None = None, variant: str = "") -> RunFile
     prefix = path.name[: -len(RESULTS_SUFFIX)] if path.name.endswith(RESULTS_SUFFIX) else path.stem
     date = str(raw.get("date") or prefix)
     model = (label or model_label(raw)) + (" [lite]" if variant else "")
+    identity = (label or model_identity(raw)) + (" [lite]" if variant else "")
     run = RunFile(path=path, raw=raw, model=model, date=date,
-                  order=(date, path.stat().st_mtime, str(path)), tasks={}, variant=variant)  # fmt: skip
+                  order=(date, path.stat().st_mtime, str(path)), tasks={}, variant=variant, identity=identity)  # fmt: skip
     n_samples = raw.get("n-samples") or {}
     versions = raw.get("versions") or {}
     configs = raw.get("configs") or {}
@@ -208,8 +228,13 @@ def results_paths(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        # a sharded run's shards (OUT/sarchat-shards/...) are parts of the merged run beside them
-        return sorted(p for p in path.rglob(f"*{RESULTS_SUFFIX}") if SHARDS_DIR not in p.relative_to(path).parts)
+        # a sharded run's shards (OUT/sarchat-shards/...) are parts of the merged run beside them;
+        # OUT/.sarchat-run-<id>/ holds a run sarchat eval has not checked (or was killed in)
+        return sorted(
+            p
+            for p in path.rglob(f"*{RESULTS_SUFFIX}")
+            if not any(part == SHARDS_DIR or part.startswith(PRIVATE_PREFIX) for part in p.relative_to(path).parts)
+        )
     raise RunLogError(f"{path}: no such file or folder")
 
 
@@ -231,19 +256,25 @@ def load_runs(arguments: Iterable[str]) -> list[RunFile]:
 
 
 def read_samples(path: Path) -> list[dict[str, Any]]:
-    """One lmms-eval sample log, sorted by ``doc_id``."""
+    """One lmms-eval sample log, sorted by ``doc_id``; raises ``RunLogError`` naming the line of
+    a record that is not a JSON object with an integer ``doc_id``."""
     records = []
     try:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
-                if line.strip():
-                    try:
-                        records.append(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise RunLogError(f"{path} line {number}: not JSON: {exc}") from exc
-    except OSError as exc:
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise RunLogError(f"{path} line {number}: not JSON: {exc}") from exc
+                doc_id = record.get("doc_id") if isinstance(record, dict) else None
+                if isinstance(doc_id, bool) or not isinstance(doc_id, int):
+                    raise RunLogError(f"{path} line {number}: not a sample record (no integer doc_id)")
+                records.append(record)
+    except (OSError, UnicodeDecodeError) as exc:
         raise RunLogError(f"{path}: unreadable sample log: {exc}") from exc
-    return sorted(records, key=lambda r: int(r.get("doc_id", 0)))
+    return sorted(records, key=lambda r: r["doc_id"])
 
 
 def sample_image(record: dict[str, Any], task: str) -> str:

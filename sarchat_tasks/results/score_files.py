@@ -24,7 +24,7 @@ from sarchat_tasks.cli import box_reading
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.images import DEFAULT_MAX_PIXELS
 from sarchat_tasks.metrics import score_records
-from sarchat_tasks.official import SWIFT_CHUNK_RE
+from sarchat_tasks.official import SWIFT_CHUNK_RE, task_of_file
 from sarchat_tasks.prepare import PrepareError, ReadRecord, add_max_pixels_argument, read_records, resolve_image
 from sarchat_tasks.registry import TASKS, primary_category
 from sarchat_tasks.scoring import average_score
@@ -159,18 +159,18 @@ def read_predictions(
     paths: list[Path], images_root: Path | None, vlmeval_datasets: list[Path] = (), max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> Iterator[ReadRecord]:
     """The records of prediction files: swift's JSON (array or lines) and VLMEvalKit's tables
-    (``.xlsx``, ``.tsv``; their image sizes from ``vlmeval_datasets`` where they carry no picture),
-    in the order given."""
+    (``.xlsx``, ``.tsv``; their image sizes from ``vlmeval_datasets`` where they carry no picture)."""
     from sarchat_tasks.results.vlmevalkit import dataset_image_sizes, is_vlmevalkit_file, read_vlmevalkit, sizes_for
 
     resolve = image_resolver(images_root)
     sizes = dataset_image_sizes(vlmeval_datasets, resolve) if vlmeval_datasets else {}
+    # swift's files in one pass (their record ids are checked unique across files), then VLMEvalKit's;
+    # only the images' sizes are read: an image the display rule would refuse is still scored
+    swift = [path for path in paths if not is_vlmevalkit_file(path)]
+    yield from read_records(swift, images_root, resolve=resolve, max_pixels=max_pixels, shown=False)
     for path in paths:
         if is_vlmevalkit_file(path):
             yield from read_vlmevalkit(Path(path), resolve, sizes_for(path, sizes))
-        else:
-            # only the images' sizes are read: an image the display rule would refuse is still scored
-            yield from read_records([path], images_root, resolve=resolve, max_pixels=max_pixels, shown=False)
 
 
 def score_files(
@@ -179,12 +179,17 @@ def score_files(
     conventions: BoxConventions | None = None,
     vlmeval_datasets: list[Path] = (),
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    allow_empty: bool = False,
 ) -> dict[str, Any]:
     """Metrics per task plus the suite's ``avg_score``, all in percent. Only the images' sizes are
-    read (from their headers): an image the display rule would refuse is still scored."""
+    read (from their headers): an image the display rule would refuse is still scored. A file
+    without a record raises ``ScoreError`` (it would leave its task out of avg_score), unless
+    ``allow_empty``: then ``empty_files`` names it and the task it stands for."""
     samples: dict[str, list] = defaultdict(list)
+    per_file = dict.fromkeys(map(Path, paths), 0)
     try:
         for read in read_predictions(paths, images_root, vlmeval_datasets, max_pixels):
+            per_file[Path(read.source)] = per_file.get(Path(read.source), 0) + 1
             if read.record.response is None:
                 kind = read.record.response_kind
                 raise ScoreError(
@@ -198,6 +203,12 @@ def score_files(
             )
     except PrepareError as exc:
         raise ScoreError(str(exc)) from exc
+    empty = [path for path, count in per_file.items() if count == 0]
+    if empty and not allow_empty:
+        raise ScoreError(
+            f"{empty[0]}: no records; its task would silently leave avg_score (pass --allow-empty to score the "
+            "other files, the empty ones named in the output)"
+        )
     metrics: dict[str, Any] = {}
     for task in TASKS:
         if task in samples:
@@ -205,6 +216,8 @@ def score_files(
     metrics["avg_score"] = average_score(
         {t: m["avg_score"] for t, m in metrics.items()}, {t: m["samples"] for t, m in metrics.items()}
     )
+    if empty:
+        metrics["empty_files"] = {str(path): task_of_file(path)[0] for path in empty}
     return metrics
 
 
@@ -243,12 +256,42 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--conventions", default="", help="box conventions changed from the profile's, e.g. 'list=unit'"
     )
     add_max_pixels_argument(parser)
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="score the other files when one holds no record (named under empty_files)")  # fmt: skip
+
+
+def score_record(paths: list[Path], metrics: dict[str, Any], profile: str, frame: str, spec: str) -> dict[str, Any]:
+    """The provenance record of a score: the prediction files' SHA-256 (the data: references and
+    answers together), the profile, frame and conventions the answers were read in, the samples per task."""
+    import hashlib
+
+    from sarchat_tasks import provenance
+    from sarchat_tasks.outputs import file_sha256
+
+    hashes = {str(path): file_sha256(path) for path in paths}
+    digest = hashlib.sha256("".join(f"{h}\n" for h in sorted(hashes.values())).encode()).hexdigest()
+    samples = {task: {"samples": m["samples"]} for task, m in metrics.items() if task in TASKS}
+    return provenance.make_record(
+        "score",
+        data={"fingerprint": digest, "files_sha256": hashes},
+        model=None,
+        model_args=None,
+        profile=profile,
+        frame=frame,
+        generation={},
+        samples=samples,
+        conventions=spec,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from sarchat_tasks.provenance import KEY
+
     conventions = box_reading(args.profile, args.conventions, args.frame)
     files, missing = prediction_files(args.files, partial=args.partial)
-    metrics = score_files(files, args.images, conventions, args.vlmeval_dataset, args.max_image_pixels)
+    metrics = score_files(
+        files, args.images, conventions, args.vlmeval_dataset, args.max_image_pixels, allow_empty=args.allow_empty
+    )
     if missing:
         metrics["missing_chunks"] = missing
         for folder, chunks in missing.items():
@@ -256,6 +299,7 @@ def run(args: argparse.Namespace) -> int:
                 f"sarchat score: warning: {folder}: chunks {', '.join(map(str, chunks))} have no results",
                 file=sys.stderr,
             )
+    metrics[KEY] = score_record(files, metrics, args.profile, args.frame, args.conventions)
     json.dump(metrics, sys.stdout, indent=2)
     print()
     return 0

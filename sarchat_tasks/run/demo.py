@@ -15,7 +15,7 @@ from pathlib import Path
 from sarchat_tasks.prepared import PreparedSet
 from sarchat_tasks.registry import TABLE3_COLUMNS
 from sarchat_tasks.report.tables import format_table
-from sarchat_tasks.run.launcher import launch
+from sarchat_tasks.run.launcher import RunContext, launch
 from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
 MODELS: tuple[str, ...] = ("sarchat_cfar", "sarchat_blind")
@@ -30,7 +30,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def _run_lmms_eval(model: str, out: Path) -> Path:
     """One model over the six tasks; raises ``LaunchError`` unless every task has results."""
-    return launch(packaged_task_folder(), ["--model", model, "--output_path", str(out), "--log_samples"]).results_path
+    from sarchat_tasks.provenance import data_record
+
+    context = RunContext(data=data_record(bundled_sample()))
+    argv = ["--model", model, "--output_path", str(out), "--log_samples"]
+    return launch(packaged_task_folder(), argv, context=context).results_path
 
 
 def table(rows: dict[str, dict]) -> str:

@@ -24,7 +24,15 @@ from pathlib import Path
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.prepared import MANIFEST, PreparedSet
 from sarchat_tasks.registry import profile_for_model
-from sarchat_tasks.run.launcher import Launch, has_flag, launch, lmms_eval_argv, option, results_files
+from sarchat_tasks.run.launcher import (
+    Launch,
+    RunContext,
+    has_flag,
+    launch,
+    lmms_eval_argv,
+    option,
+    results_files,
+)
 from sarchat_tasks.run.preflight import check_output_folder
 from sarchat_tasks.task_folder import budget_shortfalls, bundled_sample, packaged_task_folder, write_task_folder
 
@@ -112,22 +120,40 @@ def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     )
 
 
-def profile_environment(profile: str | None, extra: list[str]) -> dict[str, str]:
-    """The variables the hooks read: ``SARCHAT_PROFILE`` for ``--profile``, and ``SARCHAT_FRAME``
-    from ``--model_args``' min_pixels, max_pixels and force_simple (the frame Qwen2.5-VL answers in)."""
-    from sarchat_tasks.hooks import FRAME_ENV, PROFILE_ENV
-    from sarchat_tasks.registry import FRAME_KEYS, PROFILES
+def effective_profile(profile: str | None, extra: list[str]) -> str:
+    """The profile the answers are read in: ``--profile``, else the one ``--model`` names."""
+    from sarchat_tasks.registry import PROFILES
 
-    env = {}
-    if profile is not None:
-        if profile not in PROFILES:
-            raise SarchatError(f"--profile: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
-        env[PROFILE_ENV] = profile
-    model_args = dict(p.split("=", 1) for p in (option(extra, "--model_args") or "").split(",") if "=" in p)
-    frame = ",".join(f"{key}={model_args[key].strip()}" for key in FRAME_KEYS if key in model_args)
+    if profile is not None and profile not in PROFILES:
+        raise SarchatError(f"--profile: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    return profile or profile_for_model(option(extra, "--model"))
+
+
+def profile_environment(profile: str | None, extra: list[str]) -> dict[str, str]:
+    """The variables the hooks read: ``SARCHAT_PROFILE``, always set (``effective_profile``), so
+    that the profile recorded is the one the answers were read in, and ``SARCHAT_FRAME`` from
+    ``--model_args``' min_pixels, max_pixels and force_simple (the frame Qwen2.5-VL answers in)."""
+    from sarchat_tasks.hooks import FRAME_ENV, PROFILE_ENV
+    from sarchat_tasks.provenance import frame_text
+
+    env = {PROFILE_ENV: effective_profile(profile, extra)}
+    frame = frame_text(option(extra, "--model_args"))
     if frame:
         env[FRAME_ENV] = frame
     return env
+
+
+def run_context(data: Path | None, profile: str | None, extra: list[str]) -> RunContext:
+    """What the run's provenance record needs besides lmms-eval's results: the data set's
+    fingerprint, the profile and the frame."""
+    from sarchat_tasks.provenance import data_record, frame_text
+
+    root = PreparedSet(data).root if data is not None else bundled_sample()
+    return RunContext(
+        data=data_record(root),
+        profile=effective_profile(profile, extra),
+        frame=frame_text(option(extra, "--model_args")),
+    )
 
 
 @contextlib.contextmanager
@@ -144,16 +170,6 @@ def environment(variables: dict[str, str]):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-def record_profile(results_path: Path, profile: str) -> None:
-    """Write the profile the answers were read in into the results file (``sarchat.profile``),
-    where ``sarchat report`` and ``rescore`` find it."""
-    raw = json.loads(results_path.read_text(encoding="utf-8"))
-    raw.setdefault("sarchat", {})["profile"] = profile
-    temporary = results_path.with_name(results_path.name + ".partial")
-    temporary.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
-    temporary.replace(results_path)
 
 
 _MAX_NEW_TOKENS_RE = re.compile(r"(?:^|,)\s*max_new_tokens\s*=\s*([^,]*)")
@@ -224,7 +240,6 @@ def check_task_names(folder: Path, data: Path | None, tasks: str) -> None:
 def note_missing_tasks(result: Launch, folder: Path) -> dict[str, list[str]]:
     """Record in the results file which tasks each group ran without (``metadata.missing_tasks``
     of the set's group YAMLs, which lmms-eval does not copy): ``sarchat_missing_tasks``."""
-    import json
     import os
 
     from sarchat_tasks.task_folder import read_task_yaml
@@ -283,17 +298,20 @@ def run(args: argparse.Namespace) -> int:
                 "the sarchat average covers the other tasks",
                 file=sys.stderr,
             )
+    context = run_context(args.data, args.profile, extra)
     if args.shards is not None or args.shard is not None:
         from sarchat_tasks.run import shards
 
         with environment(profile_environment(args.profile, extra)):
-            result = shards.run_sharded(folder, args.data, extra, shards=args.shards, shard=args.shard)
+            result = shards.run_sharded(
+                folder, args.data, extra, context, shards=args.shards, shard=args.shard,
+                allow_failed=args.allow_failed_requests,
+            )  # fmt: skip
         if result is None:  # one shard of several: merged later by `sarchat merge`
             return 0
     else:
         with environment(profile_environment(args.profile, extra)):
-            result = launch(folder, extra)
-    record_profile(result.results_path, args.profile or profile_for_model(option(extra, "--model")))
+            result = launch(folder, extra, context=context)
     for group, tasks_missing in note_missing_tasks(result, folder).items():
         print(f"sarchat eval: note: {group} averages without {', '.join(tasks_missing)} (no records)", file=sys.stderr)
     check_launch(result, args.allow_failed_requests)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,13 +26,20 @@ from typing import Any
 
 from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.metrics import FAILED_REQUESTS
+from sarchat_tasks.registry import profile_for_model
 
 RESULTS_GLOB = "*_results.json"
+# lmms-eval's --output_path of one run: OUT/.sarchat-run-<run id>, moved out once checked
+PRIVATE_PREFIX = ".sarchat-run-"
 _ERROR_WORDS = ("Error", "error", "Traceback", "Exception", "not found", "No such")
 
 
 class LaunchError(SarchatError):
     """lmms-eval did not produce results for every task it was asked for."""
+
+
+class _KeptRunError(LaunchError):
+    """A checked run whose files could not be moved out: they are kept where they are."""
 
 
 @dataclass
@@ -42,10 +50,24 @@ class Launch:
     results: dict[str, Any]
     tasks: list[str]
     failed_requests: dict[str, int] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total_failed(self) -> int:
         return sum(self.failed_requests.values())
+
+
+@dataclass
+class RunContext:
+    """What a run's provenance record needs that lmms-eval does not record: which stage runs it,
+    the data set's record (``provenance.data_record``), the profile and frame the answers are read
+    in (None: the ``--model``'s profile, the frame ``--model_args`` asks for), extra fields."""
+
+    kind: str = "eval"
+    data: dict[str, Any] | None = None
+    profile: str | None = None
+    frame: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def option(argv: list[str], name: str) -> str | None:
@@ -144,6 +166,46 @@ def _pump(stream, sinks, tail: deque) -> None:
             sink.flush()
 
 
+def without_option(argv: list[str], name: str) -> list[str]:
+    """``argv`` with every ``--name V`` and ``--name=V`` left out."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == name:
+            skip = True
+        elif not arg.startswith(name + "="):
+            out.append(arg)
+    return out
+
+
+def _exit_text(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+def _move_out(private: Path, output_path: Path, results_path: Path) -> Path:
+    """Move the run's files from its private folder to where lmms-eval would have written them
+    under ``output_path`` (same relative layout), the results file last; never over a file."""
+    files = [*sorted(p for p in private.rglob("*") if p.is_file() and p != results_path), results_path]
+    taken = [output_path / p.relative_to(private) for p in files if (output_path / p.relative_to(private)).exists()]
+    if taken:
+        raise _KeptRunError(
+            f"{taken[0]} already exists (another run wrote it in the same second); this run's checked files "
+            f"are kept in {private}"
+        )
+    for path in files:
+        target = output_path / path.relative_to(private)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(path, target)
+    shutil.rmtree(private, ignore_errors=True)  # only empty folders are left in it
+    return output_path / results_path.relative_to(private)
+
+
 def launch(
     folder: Path,
     extra: list[str],
@@ -152,12 +214,21 @@ def launch(
     log: Path | None = None,
     quiet: bool = False,
     env: dict[str, str] | None = None,
+    context: RunContext | None = None,
 ) -> Launch:
     """Run lmms-eval on the task folder with the user's arguments and return the checked result.
 
-    ``extra`` must hold ``--output_path``. lmms-eval's standard output passes through (unless
-    ``quiet``); its error stream passes through and is also written to ``log`` when given. Raises
-    ``LaunchError`` naming the tasks that have no result and lmms-eval's last error line."""
+    ``extra`` must hold ``--output_path``. lmms-eval writes into a folder of its own under it,
+    named by this run's id, which no other run writes into; only once its exit status is 0 and
+    its results file holds every task asked for are its files moved to where lmms-eval puts them
+    (``OUT/<model>/<date>_results.json``), carrying this run's provenance record (``context``
+    gives what lmms-eval does not record: the data, profile and frame). lmms-eval's standard
+    output passes through (unless ``quiet``); its error stream passes through and is also written
+    to ``log`` when given. Raises ``LaunchError`` naming what went wrong and lmms-eval's last
+    error line; a failed run leaves nothing under ``OUT``."""
+    from sarchat_tasks import provenance
+
+    context = context or RunContext()
     argv = lmms_eval_argv(folder, extra, default_tasks)
     output = option(argv, "--output_path")
     if output is None:
@@ -165,51 +236,86 @@ def launch(
     output_path = Path(output)
     check_output_path(output_path)
     tasks = [t for t in (option(argv, "--tasks") or "").split(",") if t]
-    before = {p.resolve() for p in results_files(output_path)}
+    run_id = provenance.new_run_id()
+    private = output_path / f"{PRIVATE_PREFIX}{run_id}"
+    try:
+        private.mkdir(parents=True)
+    except OSError as exc:
+        raise LaunchError(f"--output_path {output_path}: cannot write there: {exc.strerror or exc}") from exc
+    argv = [*without_option(argv, "--output_path"), "--output_path", str(private)]
     tail: deque[str] = deque(maxlen=400)
     sinks: list = []
     log_handle = None
-    if log is not None:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log_handle = open(log, "w", encoding="utf-8")
-        sinks.append(log_handle)
-    if not quiet:
-        sinks.append(sys.stderr)
-    command = [sys.executable, "-m", "lmms_eval", *argv]
     try:
-        child = subprocess.Popen(
-            command,
-            stdout=log_handle if quiet and log_handle else (subprocess.DEVNULL if quiet else None),
-            stderr=subprocess.PIPE,
-            env=env if env is not None else dict(os.environ),
-        )
-        pump = threading.Thread(target=_pump, args=(child.stderr, sinks, tail), daemon=True)
-        pump.start()
-        previous = _raise_on_sigterm()
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log_handle = open(log, "w", encoding="utf-8")
+            sinks.append(log_handle)
+        if not quiet:
+            sinks.append(sys.stderr)
+        command = [sys.executable, "-m", "lmms_eval", *argv]
         try:
-            code = child.wait()
-        except BaseException:  # Ctrl-C or SIGTERM (scancel, kill): do not leave lmms-eval running
-            child.terminate()
+            child = subprocess.Popen(
+                command,
+                stdout=log_handle if quiet and log_handle else (subprocess.DEVNULL if quiet else None),
+                stderr=subprocess.PIPE,
+                env=env if env is not None else dict(os.environ),
+            )
+            pump = threading.Thread(target=_pump, args=(child.stderr, sinks, tail), daemon=True)
+            pump.start()
+            previous = _raise_on_sigterm()
             try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
-            raise
+                code = child.wait()
+            except BaseException:  # Ctrl-C or SIGTERM (scancel, kill): do not leave lmms-eval running
+                child.terminate()
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                raise
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
+            pump.join(timeout=30)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-        pump.join(timeout=30)
-    finally:
-        if log_handle is not None:
-            log_handle.close()
-    new = [p for p in results_files(output_path) if p.resolve() not in before]
+            if log_handle is not None:
+                log_handle.close()
+        return _checked(private, output_path, tasks, argv, code, tail, log, run_id, context)
+    except _KeptRunError:
+        raise
+    except BaseException:
+        shutil.rmtree(private, ignore_errors=True)  # a failed run's partial output is ours alone
+        raise
+
+
+def _checked(
+    private: Path,
+    output_path: Path,
+    tasks: list[str],
+    argv: list[str],
+    code: int,
+    tail: deque,
+    log: Path | None,
+    run_id: str,
+    context: RunContext,
+) -> Launch:
+    from sarchat_tasks import provenance
+
     where = f" (its log: {log})" if log is not None else ""
-    if not new:
+    if code != 0:
+        raise LaunchError(
+            f"lmms-eval {_exit_text(code)} running {', '.join(tasks) or 'the tasks'} into {output_path}{where}; "
+            f"nothing of this run is kept; its last error: {_last_error(list(tail))}"
+        )
+    found = results_files(private)
+    if not found:
         raise LaunchError(
             f"lmms-eval wrote no results under {output_path} for {', '.join(tasks) or 'the tasks'} "
             f"(exit status {code}){where}; its last error: {_last_error(list(tail))}"
         )
-    path = new[-1]
+    if len(found) > 1:
+        raise LaunchError(f"lmms-eval wrote {len(found)} results files for one run under {private}; expected one")
+    path = found[0]
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -217,7 +323,26 @@ def launch(
     missing = missing_tasks(results, tasks)
     if missing:
         raise LaunchError(
-            f"{path}: lmms-eval wrote no results for {', '.join(missing)}{where}; "
+            f"{output_path}: lmms-eval wrote no results for {', '.join(missing)}{where}; "
             f"its last error: {_last_error(list(tail))}"
         )
-    return Launch(results_path=path, results=results, tasks=tasks, failed_requests=failed_requests(results))
+    prefix = path.name[: -len("_results.json")]
+    logs = {task: path.parent / f"{prefix}_samples_{task}.jsonl" for task in (results.get("results") or {})}
+    logs = {task: log_path for task, log_path in logs.items() if log_path.is_file()}
+    model_args = option(argv, "--model_args")
+    record = provenance.make_record(
+        context.kind,
+        run_id=run_id,
+        data=context.data,
+        model=option(argv, "--model"),
+        model_args=model_args,
+        profile=context.profile or profile_for_model(option(argv, "--model")),
+        frame=context.frame if context.frame is not None else provenance.frame_text(model_args),
+        generation=provenance.generation_record(results),
+        samples=provenance.samples_record(logs),
+        **context.extra,
+    )
+    provenance.write_results(path, provenance.attach(results, record))
+    final = _move_out(private, output_path, path)
+    return Launch(results_path=final, results=results, tasks=tasks, failed_requests=failed_requests(results),
+                  provenance=record)  # fmt: skip

@@ -25,6 +25,7 @@ shards are of equal size whatever the mix of tasks. Layout under the run's ``--o
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -38,8 +39,9 @@ from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.lite import LITE_SUFFIX
 from sarchat_tasks.metrics import aggregate_metrics
 from sarchat_tasks.outputs import file_sha256
+from sarchat_tasks.provenance import count_lines
 from sarchat_tasks.registry import LMMS_TASK_PREFIX
-from sarchat_tasks.run.launcher import Launch, LaunchError, failed_requests, launch, option
+from sarchat_tasks.run.launcher import Launch, LaunchError, RunContext, failed_requests, launch, option
 from sarchat_tasks.task_folder import FunctionTag, bundled_sample, dump_task_yaml, read_task_yaml
 
 SHARDS_DIR = "sarchat-shards"
@@ -48,6 +50,7 @@ DONE = "done.json"
 MERGED = "merged.json"
 BINDING = "sarchat_shard"
 PLAN_FORMAT = "sarchat-shards"
+PLAN_LOCK = ".plan.lock"
 # lmms-eval arguments that would change which records a shard answers, or where it writes
 _REFUSED = ("--limit", "--offset", "--include_path", "--tasks", "--output_path")
 
@@ -142,8 +145,10 @@ def task_rows(folder: Path, root: Path, task: str) -> Path:
     return root / "rows" / Path(str(data_files["test"])).name
 
 
-def make_plan(folder: Path, data: Path | None, extra: list[str], count: int) -> dict[str, Any]:
-    """The plan of a sharded run (what every shard and the merge must agree on)."""
+def make_plan(folder: Path, data: Path | None, extra: list[str], count: int, context: RunContext) -> dict[str, Any]:
+    """The plan of a sharded run: everything that decides its numbers (the data set's
+    fingerprint, tasks and rows, each task's generation settings, the lmms-eval arguments, the
+    profile and frame), which every shard and the merge must agree on; ``plan_sha256`` names it."""
     from sarchat_tasks.prepared import PreparedSet
 
     refused = [a for a in _REFUSED if a not in ("--tasks", "--output_path") and option(extra, a) is not None]
@@ -161,6 +166,8 @@ def make_plan(folder: Path, data: Path | None, extra: list[str], count: int) -> 
             tasks[task] = {"rows_file": str(rows), "rows": pq.ParquetFile(rows).metadata.num_rows}
         except Exception as exc:  # pyarrow raises several kinds on a missing or damaged file
             raise ShardError(f"{rows}: cannot read the rows of {task}: {exc}") from exc
+        config = read_task_yaml(_folder_configs(folder)[task][0], resolve_includes=True)
+        tasks[task]["generation_kwargs"] = config.get("generation_kwargs")
     arguments = []
     skip = False
     for arg in extra:  # the lmms-eval arguments that shape the answers, without where they go
@@ -180,10 +187,28 @@ def make_plan(folder: Path, data: Path | None, extra: list[str], count: int) -> 
         "requested": names,
         "groups": groups,
         "lmms_eval_arguments": arguments,
+        "data_fingerprint": (context.data or {}).get("fingerprint"),
+        "profile": context.profile,
+        "frame": context.frame or "",
     }
 
 
+def plan_sha256(plan: dict[str, Any]) -> str:
+    """The plan's identity, written into every shard's done.json and the merged provenance."""
+    return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+
+
 def _check_plan(shards_dir: Path, plan: dict[str, Any]) -> None:
+    """Write the plan, or check it against the one the folder holds; under a file lock, so that
+    several ``--shard`` jobs starting at once agree on one plan."""
+    from filelock import FileLock
+
+    shards_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(shards_dir / PLAN_LOCK)):
+        _check_plan_locked(shards_dir, plan)
+
+
+def _check_plan_locked(shards_dir: Path, plan: dict[str, Any]) -> None:
     path = shards_dir / PLAN
     if path.exists():
         old = _read_json(path, "shard plan")
@@ -194,7 +219,6 @@ def _check_plan(shards_dir: Path, plan: dict[str, Any]) -> None:
                 "use another --output_path, or remove that folder to start again"
             )
         return
-    shards_dir.mkdir(parents=True, exist_ok=True)
     _atomic_json(path, plan)
 
 
@@ -278,65 +302,135 @@ def shard_slices(plan: dict[str, Any], index: int) -> dict[str, tuple[int, int]]
     return slices
 
 
-def shard_complete(shard_dir: Path, plan: dict[str, Any], index: int) -> bool:
-    """Whether a shard's done.json is there and everything it lists is whole."""
-    done_path = shard_dir / DONE
-    if not done_path.is_file():
-        return False
+def read_done(shard_dir: Path) -> dict[str, Any] | None:
+    """A shard's done.json, or None where it is missing or unreadable (the shard reruns)."""
     try:
-        done = json.loads(done_path.read_text(encoding="utf-8"))
-        if done.get("slices") != {t: list(b) for t, b in shard_slices(plan, index).items()}:
-            return False
-        return all(file_sha256(shard_dir / rel) == digest for rel, digest in done["files"].items())
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
-        return False
+        done = json.loads((shard_dir / DONE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return done if isinstance(done, dict) else None
 
 
-def _count_lines(path: Path) -> int:
-    with open(path, "rb") as handle:
-        return sum(1 for line in handle if line.strip())
+def shard_problem(shard_dir: Path, plan: dict[str, Any], index: int, allow_failed: bool = False) -> str | None:
+    """Why a shard is not complete (None when it is): no done.json, or one that is unreadable,
+    of another plan, lists no results file or no sample log of a task of its slice, whose files
+    changed, or that counts failed requests (unless they are allowed)."""
+    done = read_done(shard_dir)
+    if done is None:
+        return "no readable done.json"
+    try:
+        if done.get("plan_sha256") != plan_sha256(plan):
+            return "done.json of another plan"
+        slices = {t: list(b) for t, b in shard_slices(plan, index).items()}
+        if done.get("slices") != slices:
+            return "done.json of other slices"
+        files = done["files"]
+        logs = done["samples"]
+        if slices and (
+            sum(1 for rel in files if rel.endswith("_results.json")) != 1
+            or set(logs) != set(slices)
+            or any(
+                logs[t]["file"] not in files or logs[t]["samples"] != stop - start
+                for t, (start, stop) in slices.items()
+            )
+        ):
+            return "done.json does not list the results and one whole sample log per task"
+        for rel, digest in files.items():
+            if file_sha256(shard_dir / rel) != digest:
+                return f"{rel} changed"
+        if done.get("failed_requests") and not allow_failed:
+            return f"{done['failed_requests']} failed requests"
+    except (OSError, KeyError, TypeError, AttributeError, ValueError) as exc:
+        return f"incomplete done.json ({exc.__class__.__name__}: {exc})"
+    return None
 
 
-def run_shard(folder: Path, plan: dict[str, Any], shards_dir: Path, index: int, quiet: bool = False) -> None:
-    """Run one shard with lmms-eval unless it is complete; raise ``ShardError`` if it fails."""
+def shard_complete(shard_dir: Path, plan: dict[str, Any], index: int, allow_failed: bool = False) -> bool:
+    """Whether a shard's done.json is of this plan and everything it lists is whole."""
+    return shard_problem(shard_dir, plan, index, allow_failed) is None
+
+
+def run_shard(
+    folder: Path,
+    plan: dict[str, Any],
+    shards_dir: Path,
+    index: int,
+    context: RunContext | None = None,
+    quiet: bool = False,
+    allow_failed: bool = False,
+) -> int:
+    """Run one shard with lmms-eval unless it is complete; raise ``ShardError`` if it fails or its
+    folder holds another plan's shard. Returns its failed requests; a shard with failed requests
+    is complete only when they are allowed."""
     shard_dir = shards_dir / shard_name(index, plan["shards"])
-    if shard_complete(shard_dir, plan, index):
-        print(f"sarchat eval: shard {index}/{plan['shards']} is complete, skipped", file=sys.stderr)
-        return
+    where = f"shard {index}/{plan['shards']}"
+    if shard_complete(shard_dir, plan, index, allow_failed):
+        print(f"sarchat eval: {where} is complete, skipped", file=sys.stderr)
+        return 0
+    done = read_done(shard_dir)
+    if done is not None and done.get("plan_sha256") != plan_sha256(plan):
+        raise ShardError(
+            f"{shard_dir}: {where} holds another run's shard (its done.json is of plan "
+            f"{str(done.get('plan_sha256'))[:12]}, this run's is {plan_sha256(plan)[:12]}); use another "
+            "--output_path, or remove that folder to start again"
+        )
     if shard_dir.exists():  # a shard that did not finish: everything in it was written by us
         shutil.rmtree(shard_dir)
     slices = shard_slices(plan, index)
     files: dict[str, str] = {}
+    samples: dict[str, Any] = {}
+    run_id, failed = None, 0
     if slices:
         tasks_folder = write_shard_folder(shard_dir / "tasks", folder, plan, slices)
         lmms_out = shard_dir / "lmms"
         argv = [*plan["lmms_eval_arguments"], "--tasks", ",".join(slices), "--output_path", str(lmms_out)]
         if "--log_samples" not in argv:
             argv.append("--log_samples")
+        context = context or RunContext()
+        shard_context = RunContext("shard", context.data, plan.get("profile"), plan.get("frame"),
+                                   {"plan_sha256": plan_sha256(plan), "shard": [index, plan["shards"]]})  # fmt: skip
         try:
-            result = launch(tasks_folder, argv, log=shard_dir / "lmms-eval.log", quiet=quiet)
+            result = launch(tasks_folder, argv, log=shard_dir / "lmms-eval.log", quiet=quiet, context=shard_context)
         except LaunchError as exc:
-            raise ShardError(f"shard {index}/{plan['shards']}: {exc}") from exc
+            raise ShardError(f"{where}: {exc}") from exc
+        run_id, failed = result.provenance.get("run_id"), result.total_failed
         prefix = result.results_path.name[: -len("_results.json")]
         files[str(result.results_path.relative_to(shard_dir))] = file_sha256(result.results_path)
         for task, (start, stop) in slices.items():
             log = result.results_path.parent / f"{prefix}_samples_{task}.jsonl"
             if not log.is_file():
-                raise ShardError(f"shard {index}/{plan['shards']}: lmms-eval wrote no sample log {log}")
-            lines = _count_lines(log)
+                raise ShardError(f"{where}: lmms-eval wrote no sample log {log}")
+            lines = count_lines(log)
             if lines != stop - start:
                 raise ShardError(f"{log}: {lines} samples, expected {stop - start} (rows {start}..{stop - 1})")
-            files[str(log.relative_to(shard_dir))] = file_sha256(log)
+            rel = str(log.relative_to(shard_dir))
+            files[rel] = file_sha256(log)
+            samples[task] = {"file": rel, "samples": lines}
+        if failed and not allow_failed:
+            detail = ", ".join(f"{t}: {n}" for t, n in sorted(result.failed_requests.items()) if n)
+            print(f"sarchat eval: {where}: {failed} requests failed ({detail}); the shard is not complete, "
+                  "rerun it (or pass --allow-failed-requests)", file=sys.stderr)  # fmt: skip
     shard_dir.mkdir(parents=True, exist_ok=True)
-    done = {"shard": index, "of": plan["shards"], "slices": {t: list(b) for t, b in slices.items()}, "files": files}
+    done = {"shard": index, "of": plan["shards"], "slices": {t: list(b) for t, b in slices.items()}, "files": files,
+            "samples": samples, "plan_sha256": plan_sha256(plan), "run_id": run_id, "failed_requests": failed}  # fmt: skip
     _atomic_json(shard_dir / DONE, done)
+    return failed
 
 
 def run_sharded(
-    folder: Path, data: Path | None, extra: list[str], *, shards: int | None = None, shard: str | None = None
+    folder: Path,
+    data: Path | None,
+    extra: list[str],
+    context: RunContext | None = None,
+    *,
+    shards: int | None = None,
+    shard: str | None = None,
+    allow_failed: bool = False,
 ) -> Launch | None:
     """``sarchat eval --shards N`` (every shard not yet complete, then the merge) or ``--shard I/N``
-    (that shard only; ``sarchat merge`` joins them). Returns the merged run, or None."""
+    (that shard only; ``sarchat merge`` joins them). Returns the merged run, or None. Raises
+    ``ShardError`` naming the shards whose requests failed (unless ``allow_failed``)."""
+    context = context or RunContext()
     if shard is not None:
         index, count = parse_shard(shard)
         if shards is not None and shards != count:
@@ -349,18 +443,26 @@ def run_sharded(
         indices = list(range(count))
     out = Path(option(extra, "--output_path") or ".")
     shards_dir = out / SHARDS_DIR
-    plan = make_plan(folder, data, extra, count)
+    plan = make_plan(folder, data, extra, count, context)
     _check_plan(shards_dir, plan)
+    failed = {}
     for index in progress(indices, desc="shards", unit="shard", disable=len(indices) < 2):
-        run_shard(folder, plan, shards_dir, index)
-    pending = [i for i in range(count) if not shard_complete(shards_dir / shard_name(i, count), plan, i)]
+        failed[index] = run_shard(folder, plan, shards_dir, index, context, allow_failed=allow_failed)
+    failed = {i: n for i, n in failed.items() if n}
+    if failed and not allow_failed:
+        listed = ", ".join(f"{i} ({n})" for i, n in failed.items())
+        raise ShardError(
+            f"{shards_dir}: requests failed in shard {listed} of {count}; those shards are not complete: rerun "
+            "them, or pass --allow-failed-requests to accept them"
+        )
+    pending = [i for i in range(count) if not shard_complete(shards_dir / shard_name(i, count), plan, i, allow_failed)]
     if shard is not None or pending:
         # One shard of several never merges: shards finishing together in a job array would race.
         state = f"all {count} shards complete" if not pending else f"{count - len(pending)} of {count} shards complete"
         when = "" if not pending else "when all are, "
         print(f"sarchat eval: {state}; {when}join them with: sarchat merge {out}", file=sys.stderr)
         return None
-    return merge(out)
+    return merge(out, allow_failed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,11 +494,13 @@ def _now(raw: dict[str, Any]) -> datetime:
         return datetime.now()
 
 
-def merge(out: Path) -> Launch:
+def merge(out: Path, allow_failed: bool = False) -> Launch:
     """Join the complete shards under ``OUT/sarchat-shards`` into one run in lmms-eval's layout
-    under OUT; raise ``ShardError`` naming the shards that are missing or damaged."""
+    under OUT, with a provenance record naming the plan and every shard's run; raise
+    ``ShardError`` naming the shards that are missing, damaged or of another plan."""
     import pyarrow.parquet as pq
 
+    from sarchat_tasks import provenance
     from sarchat_tasks.scoring import average_score
 
     out = Path(out)
@@ -408,16 +512,21 @@ def merge(out: Path) -> Launch:
     if plan.get("format") != PLAN_FORMAT:
         raise ShardError(f"{plan_path}: not a sarchat shard plan")
     count = int(plan["shards"])
-    pending = [i for i in range(count) if not shard_complete(shards_dir / shard_name(i, count), plan, i)]
+    problems = {i: shard_problem(shards_dir / shard_name(i, count), plan, i, allow_failed) for i in range(count)}
+    pending = [i for i, problem in problems.items() if problem is not None]
     if pending:
         listed = ", ".join(str(i) for i in pending)
         which = "shard" if len(pending) == 1 else "shards"
+        reasons = "; ".join(f"shard {i}: {problems[i]}" for i in pending)
         raise ShardError(
             f"{out}: {which} {listed} of {count} not complete (missing, killed or damaged); run them with "
             f"`sarchat eval ... --output_path {out} --shard I/{count}` (or --shards {count}: complete ones are skipped)"
+            f" [{reasons}]"
         )
     samples: dict[str, list[dict[str, Any]]] = {task: [] for task in plan["tasks"]}
     base: dict[str, Any] | None = None
+    first: dict[str, Any] | None = None
+    parents: list[str] = []
     for index in progress(range(count), desc="merge", unit="shard", disable=count < 2):
         shard_dir = shards_dir / shard_name(index, count)
         done = _read_json(shard_dir / DONE, "shard record")
@@ -426,6 +535,14 @@ def merge(out: Path) -> Launch:
             continue
         results_path = shard_dir / results_files[0]
         raw = _read_json(results_path, "results file")
+        record = provenance.require(raw, results_path)
+        if record.get("plan_sha256") != plan_sha256(plan) or record.get("profile") != plan.get("profile"):
+            raise ShardError(f"{results_path}: shard {index} of {count} was not run by this plan ({plan_path})")
+        if first is not None and provenance.differences(first, record):
+            keys = ", ".join(provenance.differences(first, record))
+            raise ShardError(f"{results_path}: shard {index} of {count} differs from shard 0 in {keys}")
+        first = first or record
+        parents.append(record["run_id"])
         if base is None:
             base = raw
         prefix = results_path.name[: -len("_results.json")]
@@ -490,6 +607,7 @@ def merge(out: Path) -> Launch:
     date = _now(base).strftime("%Y%m%d_%H%M%S")
     merged["date"] = date
     merged["sarchat_shards"] = {"shards": count, "plan": str(plan_path), "data": plan["data"]}
+    merged.pop(provenance.KEY, None)  # shard 0's; the merge's own is written below
     config = merged.get("config")
     if isinstance(config, dict):  # the merged run's settings, not shard 0's
         config["limit"], config["offset"] = None, 0
@@ -508,17 +626,31 @@ def merge(out: Path) -> Launch:
                 handle.write(json.dumps(record, default=str) + "\n")
         os.replace(partial, path)
         written.append(path.name)
+    assert first is not None
+    record = provenance.make_record(
+        "merge",
+        data=first["data"],
+        model=first["model"]["name"],
+        model_args=first["model"]["model_args"],
+        profile=plan.get("profile") or first["profile"],
+        frame=plan.get("frame", first["frame"]),
+        generation=provenance.generation_record(merged),
+        samples=provenance.samples_record({task: out / f"{date}_samples_{task}.jsonl" for task in samples}),
+        parents=parents,
+        plan_sha256=plan_sha256(plan),
+        shards=count,
+    )
     results_path = out / f"{date}_results.json"
-    partial = results_path.with_name(f".{results_path.name}.partial")
-    partial.write_text(json.dumps(merged, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(partial, results_path)  # the results file last: its logs are already whole
+    # the results file last: its logs are already whole
+    provenance.write_results(results_path, provenance.attach(merged, record))
     written.append(results_path.name)
     for name in previous:  # an earlier merge's files (ours) that this one replaces
         if name not in written and (out / name).is_file():
             (out / name).unlink()
     _atomic_json(shards_dir / MERGED, {"files": written})
     tasks = list(plan.get("requested") or plan["tasks"])
-    return Launch(results_path=results_path, results=merged, tasks=tasks, failed_requests=failed_requests(merged))
+    return Launch(results_path=results_path, results=merged, tasks=tasks, failed_requests=failed_requests(merged),
+                  provenance=record)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,7 +666,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sarchat_tasks.run.evaluate import check_launch
 
-    result = merge(args.out)
+    result = merge(args.out, args.allow_failed_requests)
     check_launch(result, args.allow_failed_requests)
     print(f"sarchat merge: results: {result.results_path}", file=sys.stderr)
     return 0
