@@ -28,6 +28,7 @@ from sarchat_tasks.errors import SarchatError
 from sarchat_tasks.images import DEFAULT_MAX_PIXELS, ImageRefused, display_problem, display_rule, open_image
 from sarchat_tasks.lite import LITE_SUFFIX, select_lite
 from sarchat_tasks.official import (
+    SWIFT_CHUNK_RE,
     OfficialFormatError,
     OfficialRecord,
     read_official_file,
@@ -131,8 +132,13 @@ class ReadRecord:
 
 
 def record_id(source: Path, index: int) -> str:
-    """A record's id in the prepared rows: its file's name and its index in the file."""
-    return f"{Path(source).stem}:{index}"
+    """A record's id in the prepared rows: its file's name and its index in the file. A swift chunk
+    file (``STEM/chunk_3_results.jsonl``) is named by its folder too: every input's chunks share
+    the names ``chunk_N_results``."""
+    source = Path(source)
+    if SWIFT_CHUNK_RE.fullmatch(source.name):
+        return f"{source.parent.name}/{source.stem}:{index}"
+    return f"{source.stem}:{index}"
 
 
 def read_records(

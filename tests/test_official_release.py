@@ -346,3 +346,13 @@ def test_a_file_is_never_scored_twice(tmp_path, images, sarchat_command):
     plain.write_text(json.dumps(records), encoding="utf-8")
     done = sarchat_command("score", merged, plain)
     assert done.returncode == 2 and "both hold predictions for SARChat_classify_test" in done.stderr
+
+
+def test_chunk_records_have_ids_of_their_input():
+    from sarchat_tasks.prepare import record_id
+
+    # every input's chunks are named chunk_N_results: the folder (the input's stem) tells them apart
+    first = record_id(Path("out/SARChat_classify_count_test/chunk_0_results.jsonl"), 0)
+    other = record_id(Path("out/SARChat_describe_test/chunk_0_results.jsonl"), 0)
+    assert first == "SARChat_classify_count_test/chunk_0_results:0" and first != other
+    assert record_id(Path("SARChat_classify_test.json"), 3) == "SARChat_classify_test:3"

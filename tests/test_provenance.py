@@ -181,8 +181,15 @@ def test_score_refuses_an_empty_predictions_file(official_set, tmp_path, sarchat
     assert record["kind"] == "score" and record["profile"] == "sarchat"
     assert set(record["data"]["files_sha256"]) == {str(p) for p in predictions}
     assert record["samples"]["classification"] == {"samples": metrics["classification"]["samples"]}
+    # the same file named twice is one file, scored once; a copy of it elsewhere is refused, naming both
+    once = json.loads(sarchat_command("score", predictions[0], "--images", root).stdout)
     twice = sarchat_command("score", predictions[0], predictions[0], "--images", root)
-    assert twice.returncode == 2 and "duplicate record id" in twice.stderr
+    assert twice.returncode == 0 and json.loads(twice.stdout)["avg_score"] == once["avg_score"]
+    copy = tmp_path / "copy" / predictions[0].name
+    copy.parent.mkdir()
+    copy.write_bytes(predictions[0].read_bytes())
+    both = sarchat_command("score", predictions[0], copy, "--images", root)
+    assert both.returncode == 2 and f"{predictions[0]} and {copy} both hold predictions" in both.stderr
 
 
 # ---------------------------------------------------------------------------------------------
