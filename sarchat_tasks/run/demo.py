@@ -8,7 +8,10 @@ floors a VLM should beat: ``sarchat_cfar`` (a classical radar detector) and ``sa
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -26,15 +29,20 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=Path("sarchat-demo"), help="output folder (default: ./sarchat-demo)"
     )
     parser.add_argument("--models", "--model", default=",".join(MODELS), help="comma-separated lmms-eval models")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show lmms-eval's own output (default: in OUT/MODEL/lmms-eval.log)"
+    )
 
 
-def _run_lmms_eval(model: str, out: Path) -> Path:
-    """One model over the six tasks; raises ``LaunchError`` unless every task has results."""
+def _run_lmms_eval(model: str, out: Path, verbose: bool = False) -> Path:
+    """One model over the six tasks; raises ``LaunchError`` unless every task has results. lmms-eval's
+    output goes to ``out/lmms-eval.log`` unless ``verbose``."""
     from sarchat_tasks.provenance import data_record
 
     context = RunContext(data=data_record(bundled_sample()))
     argv = ["--model", model, "--output_path", str(out), "--log_samples"]
-    return launch(packaged_task_folder(), argv, context=context).results_path
+    log = None if verbose else out / "lmms-eval.log"
+    return launch(packaged_task_folder(), argv, context=context, log=log, quiet=not verbose).results_path
 
 
 def table(rows: dict[str, dict]) -> str:
@@ -67,8 +75,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     rows = {}
     for model in models:
-        path = _run_lmms_eval(model, args.out / model)
+        began = time.perf_counter()
+        where = "" if args.verbose else f" (lmms-eval's log: {args.out / model / 'lmms-eval.log'})"
+        print(f"sarchat demo: {model} on {manifest['records']:,} records{where}", file=sys.stderr, flush=True)
+        path = _run_lmms_eval(model, args.out / model, args.verbose)
         rows[model] = json.loads(path.read_text(encoding="utf-8"))
+        print(f"sarchat demo: {model} done in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
     print()
     print(f"SARChat-Bench demo: bundled synthetic sample, {manifest['records']} records over "
           f"{manifest['images']} images; tasks: {', '.join(manifest['tasks'])}; models: {', '.join(models)}")  # fmt: skip
@@ -76,5 +88,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{time.perf_counter() - started:.0f} s; lmms-eval results and sample logs under {args.out.resolve()}")
     from sarchat_tasks.cli import main as sarchat_main
 
-    # each model's run folder, so that the report folder lies beside the runs, not inside one
-    return sarchat_main(["report", *(str(args.out / model) for model in models), "--out", str(args.out / "report")])
+    # each model's run folder, so that the report folder lies beside the runs, not inside one; the
+    # report's own table repeats the one above with the paper's rows: it is in the report's files
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        code = sarchat_main(["report", *(str(args.out / model) for model in models), "--out", str(args.out / "report")])
+    if code:
+        print(report.getvalue(), end="")
+        return code
+    print(f"report (with the paper's rows, intervals, plots): {args.out / 'report' / 'report.md'}")
+    return 0
