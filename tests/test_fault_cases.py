@@ -138,3 +138,22 @@ def test_ctrl_c_of_eval_stops_lmms_eval_and_exits_130_with_one_line(tmp_path):
     assert "Traceback" not in stderr.split("sarchat eval: interrupted")[0][-200:]
     for child in children:
         assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+
+
+def test_a_cut_sample_log_is_never_kept(tmp_path):
+    """A disk that fills while lmms-eval writes leaves a whole results file beside a cut log: the
+    launcher checks every log against n-samples before keeping the run."""
+    from sarchat_tasks.run.launcher import LaunchError, check_logs_whole
+
+    results = {"n-samples": {"sarchat_counting": {"original": 3, "effective": 3}}}
+    log = tmp_path / "x_samples_sarchat_counting.jsonl"
+    log.write_text('{"doc_id": 0}\n{"doc_id": 1}\n{"doc_id": 2}\n')
+    check_logs_whole(results, {"sarchat_counting": log})  # whole: kept
+    log.write_text('{"doc_id": 0}\n{"doc_id": 1}\n{"doc_')
+    with pytest.raises(LaunchError, match=r"holds 3 of 3 samples, its last line cut; the run is not kept"):
+        check_logs_whole(results, {"sarchat_counting": log})
+    log.write_text('{"doc_id": 0}\n')
+    with pytest.raises(LaunchError, match=r"holds 1 of 3 samples; the run is not kept \(a full disk\?\)"):
+        check_logs_whole(results, {"sarchat_counting": log})
+    with pytest.raises(LaunchError, match="wrote no sample log for sarchat_counting"):
+        check_logs_whole(results, {})

@@ -288,6 +288,33 @@ def launch(
         raise
 
 
+def check_logs_whole(results: dict[str, Any], logs: dict[str, Path], where: str = "") -> None:
+    """Every task's sample log holds one line per sample lmms-eval says it evaluated
+    (``n-samples``), its last line whole: a disk that filled while lmms-eval wrote would otherwise
+    leave a complete-looking results file beside cut logs. Reads the logs line by line."""
+    for task, counts in (results.get("n-samples") or {}).items():
+        expected = counts.get("effective") if isinstance(counts, dict) else None
+        if not isinstance(expected, int):
+            continue
+        path = logs.get(task)
+        if path is None:
+            raise LaunchError(f"lmms-eval wrote no sample log for {task}{where}; the run is not kept (a full disk?)")
+        lines, last = 0, b""
+        with open(path, "rb") as handle:
+            for line in handle:
+                if line.strip():
+                    lines, last = lines + 1, line
+        try:
+            whole = lines == 0 or isinstance(json.loads(last), dict)
+        except ValueError:
+            whole = False
+        if lines != expected or not whole:
+            raise LaunchError(
+                f"{path}: the sample log of {task} holds {lines} of {expected} samples"
+                f"{'' if whole else ', its last line cut'}{where}; the run is not kept (a full disk?)"
+            )
+
+
 def _checked(
     private: Path,
     output_path: Path,
@@ -329,6 +356,8 @@ def _checked(
     prefix = path.name[: -len("_results.json")]
     logs = {task: path.parent / f"{prefix}_samples_{task}.jsonl" for task in (results.get("results") or {})}
     logs = {task: log_path for task, log_path in logs.items() if log_path.is_file()}
+    if has_flag(argv, "--log_samples"):
+        check_logs_whole(results, logs, where)
     model_args = option(argv, "--model_args")
     record = provenance.make_record(
         context.kind,
