@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sarchat_tasks.official import OfficialRecord, task_of_file, task_of_question
-from sarchat_tasks.prepare import PrepareError, ReadRecord, checked_record
+from sarchat_tasks.prepare import PrepareError, ReadRecord, checked_record, image_size
 
 SUFFIXES = (".tsv", ".xlsx")
 REQUIRED = ("index", "question", "answer")
@@ -79,8 +79,6 @@ def _row_image(row: dict[str, Any], path: Path, where: str, resolve, sizes: dict
         width, height = _image_size(_cell(row, "image").strip(), where)
         return (Path(image_path) if image_path else path), width, height
     if image_path:
-        from sarchat_tasks.prepare import image_size
-
         try:
             image = resolve(image_path, path)
             return (image, *image_size(image, shown=False))
