@@ -81,3 +81,17 @@ def test_demo_takes_model_as_well_as_models():
     parser = argparse.ArgumentParser()
     demo.register(parser)
     assert parser.parse_args(["--model", "sarchat_blind"]).models == "sarchat_blind"
+
+
+def test_eval_takes_out_as_every_command_does(sarchat_command, tmp_path):
+    # --out is --output_path; two different folders are refused before lmms-eval starts
+    done = sarchat_command("eval", "--model", "sarchat_blind", "--out", tmp_path / "a", "--output_path", tmp_path / "b")
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith(
+        f"two output folders given: --out {tmp_path / 'a'} and --output_path {tmp_path / 'b'}"
+    )
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    # --out reaches the checks that read the output folder: a file where the folder should be
+    (tmp_path / "file").write_text("x")
+    done = sarchat_command("eval", "--model", "sarchat_blind", "--out", tmp_path / "file")
+    assert done.returncode == 2 and str(tmp_path / "file") in done.stderr and "not a folder" in done.stderr

@@ -293,6 +293,17 @@ def test_export_upstream_command_needs_the_hub_folder(hub_folder: Path, tmp_path
     with pytest.raises(SystemExit):
         main(["export-upstream", str(tmp_path / "c"), "--hub-id", "a/b"])
     capsys.readouterr()
+    # --out, the name every sarchat command gives its output folder, is the same as the positional
+    assert main(["export-upstream", "--out", str(tmp_path / "d"), "--dataset-path", str(hub_folder)]) == 0
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert main(["export-upstream", "--dataset-path", str(hub_folder)]) == 2
+    assert "--out DIR is required" in capsys.readouterr().err
+    assert (
+        main(["export-upstream", str(tmp_path / "e"), "--out", str(tmp_path / "f"), "--dataset-path", str(hub_folder)])
+        == 2
+    )
+    assert "two output folders given" in capsys.readouterr().err
+    assert not (tmp_path / "e").exists() and not (tmp_path / "f").exists()
 
 
 def test_image_column_decodes_as_the_prepared_image(hub_folder: Path):

@@ -69,13 +69,16 @@ def test_a_killed_lmms_eval_child_is_exit_2_and_another_runs_file_is_left_alone(
     assert f"sarchat eval: error: lmms-eval was killed by signal SIGKILL running sarchat_counting into {out}" in last
     assert "nothing of this run is kept" in last
     assert other.read_bytes() == before  # not taken for this run's, no profile written into it
-    assert sorted(p.name for p in out.iterdir()) == ["other_model"]  # the run's own folder is gone
+    # the run's own folder is gone; its lmms-eval log stays, named in the error, for the post-mortem
+    (log,) = out.glob("lmms-eval-*.log")
+    assert f"(its log: {log})" in last
+    assert sorted(p.name for p in out.iterdir()) == sorted(["other_model", log.name])
 
 
 @pytest.fixture(scope="module")
 def counting_run(tmp_path_factory, sarchat_command) -> Path:
     out = tmp_path_factory.mktemp("counting_run")
-    done = sarchat_command("eval", *COUNTING, "--output_path", out)
+    done = sarchat_command("eval", *COUNTING, "--output_path", out, "--verbose")
     assert done.returncode == 0, done.stderr[-3000:]
     (out.parent / f"{out.name}.stdout").write_text(done.stdout, encoding="utf-8")  # lmms-eval's printed table
     return out
@@ -265,3 +268,33 @@ def test_the_report_lists_each_rows_provenance_and_notes_a_changed_log(counting_
     changed = sarchat_command("report", copy, "--out", tmp_path / "changed", "--no-plots")
     assert changed.returncode == 0, changed.stderr[-3000:]
     assert f"counting: {log} is not the sample log its run wrote" in changed.stdout
+
+
+def test_eval_is_quiet_by_default_with_lmms_evals_log_beside_the_results(tmp_path, sarchat_command):
+    """`sarchat eval` prints one table of its own; lmms-eval's output (about 200 coloured lines and
+    two tables) goes to a log file beside the results, without colour codes; `--verbose` shows it."""
+    out = tmp_path / "quiet"
+    command = [sys.executable, "-m", "sarchat_tasks.cli", "eval", *COUNTING, "--output_path", str(out)]
+    env = {**OFFLINE_ENV, "SARCHAT_PROGRESS": "1"}  # the bar a terminal would show, into the pipe
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = next(out.rglob("*_results.json"))
+    log = results.with_name(results.name.replace("_results.json", "_lmms-eval.log"))
+    # stdout: our table only, one row, the columns the run has (by hand from the blind baseline's
+    # 28 answers: 10 right counts = 35.71, as test_lmms_eval_prints_standard_errors... reads too)
+    lines = done.stdout.strip().splitlines()
+    assert lines[0] == "| model | counting_only | counting_iou25 | counting_iou50 |"
+    assert len(lines) == 3 and lines[2].startswith("| sarchat_blind | 35.71 |")
+    assert "\x1b" not in done.stdout + done.stderr
+    assert f"sarchat eval: lmms-eval's log: {log}" in done.stderr
+    assert "lmms-eval: Model Responding:" in done.stderr and "/28 [" in done.stderr  # the progress bar
+    text = log.read_text(encoding="utf-8")
+    assert any("|counting_only " in line for line in text.splitlines())  # lmms-eval's own table
+    assert "Selected Tasks" in text and "\x1b" not in text
+    assert not list(out.glob("lmms-eval-*.log"))  # moved, not copied
+
+    verbose = sarchat_command("eval", *COUNTING, "--output_path", tmp_path / "verbose", "--verbose")
+    assert verbose.returncode == 0, verbose.stderr[-3000:]
+    shown = verbose.stdout + verbose.stderr
+    assert "Selected Tasks" in shown and "\x1b" not in shown  # not a terminal: no colour codes
+    assert any("|counting_only " in line for line in verbose.stdout.splitlines())

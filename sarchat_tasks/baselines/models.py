@@ -69,8 +69,11 @@ class _Baseline(lmms):
         raise NotImplementedError
 
     def generate_until(self, requests) -> list[str]:
+        from tqdm import tqdm
+
         responses = []
-        for request in requests:
+        # the bar lmms-eval's own models draw (rank 0 only), which `sarchat eval` and `demo` redraw
+        for request in tqdm(requests, desc="Model Responding", disable=getattr(self, "rank", 0) != 0):
             context, gen_kwargs, doc_to_visual, doc_id, task, split = request.args[:6]
             text = self._answer(
                 context if isinstance(context, str) else str(context), doc_to_visual, doc_id, task, split

@@ -606,7 +606,11 @@ def _depends_on_package(name: str, text: str) -> bool:
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out", type=Path, help="task folder to write, e.g. lmms-eval/lmms_eval/tasks/sarchat")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="task folder to write, e.g. lmms-eval/lmms_eval/tasks/sarchat")  # fmt: skip
+    parser.add_argument(
+        "out_positional", nargs="?", type=Path, metavar="DIR", help="the same as --out (older spelling)"
+    )
     parser.add_argument("--dataset-path", type=Path, metavar="HUB_DIR", required=True,
                         help="the folder `sarchat export-hub` wrote (the one uploaded): its tasks and generation budgets")  # fmt: skip
     parser.add_argument("--hub-id", help="the hub dataset the YAMLs load (ORG/NAME); default: HUB_DIR itself, offline")
@@ -615,6 +619,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sarchat_tasks.errors import SarchatError
+
+    if args.out is None and args.out_positional is None:
+        raise SarchatError("--out DIR is required: the task folder to write")
+    if args.out is not None and args.out_positional is not None and args.out != args.out_positional:
+        raise SarchatError(f"two output folders given: --out {args.out} and {args.out_positional}")
+    args.out = args.out or args.out_positional
     written, absent = export(args.out, args.hub_id, dataset_path=args.dataset_path, force=args.force)
     for path in written:
         print(path)

@@ -3,7 +3,8 @@ plain text (``sarchat stats``), from a header and rows of cell strings."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, text_columns: int = 1,
@@ -23,3 +24,27 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, text_c
         return "  ".join(padded).rstrip()
 
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
+
+
+def table3_markdown(rows: Mapping[str, Mapping[str, Any]]) -> str:
+    """Table 3 as Markdown from lmms-eval results files: one row per model (``{model: results}``),
+    avg_score and the paper's columns that some run has (``n/a`` where another has no value)."""
+    from sarchat_tasks.registry import TABLE3_COLUMNS
+
+    flats = {}
+    for model, results in rows.items():
+        flat: dict[str, Any] = {}
+        for task, metrics in (results.get("results") or {}).items():
+            for key, value in metrics.items():
+                name = key.split(",")[0]
+                if name in TABLE3_COLUMNS or (task == "sarchat" and name == "avg_score"):
+                    flat[name] = value
+        flats[model] = flat
+    columns = [
+        c for c in ("avg_score", *TABLE3_COLUMNS) if any(isinstance(f.get(c), (int, float)) for f in flats.values())
+    ]
+    body = [
+        [model, *(f"{flat[c]:.2f}" if isinstance(flat.get(c), (int, float)) else "n/a" for c in columns)]
+        for model, flat in flats.items()
+    ]
+    return format_table(["model", *columns], body, text_columns=len(columns) + 1)

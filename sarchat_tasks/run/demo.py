@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 from sarchat_tasks.prepared import PreparedSet
-from sarchat_tasks.registry import TABLE3_COLUMNS
-from sarchat_tasks.report.tables import format_table
+from sarchat_tasks.report.tables import table3_markdown
 from sarchat_tasks.run.launcher import RunContext, launch
 from sarchat_tasks.task_folder import bundled_sample, packaged_task_folder
 
@@ -45,23 +44,6 @@ def _run_lmms_eval(model: str, out: Path, verbose: bool = False) -> Path:
     return launch(packaged_task_folder(), argv, context=context, log=log, quiet=not verbose).results_path
 
 
-def table(rows: dict[str, dict]) -> str:
-    """Table 3 as Markdown: one row per model, the paper's columns and avg_score."""
-    header = ["model", "avg_score", *TABLE3_COLUMNS]
-    body = []
-    for model, results in rows.items():
-        flat = {}
-        for task, metrics in results["results"].items():
-            for key, value in metrics.items():
-                name = key.split(",")[0]
-                if name in TABLE3_COLUMNS or (task == "sarchat" and name == "avg_score"):
-                    flat[name] = value
-        body.append(
-            [model, *(f"{flat[c]:.2f}" if isinstance(flat.get(c), (int, float)) else "n/a" for c in header[1:])]
-        )
-    return format_table(header, body, text_columns=len(header))
-
-
 def run(args: argparse.Namespace) -> int:
     from sarchat_tasks.errors import SarchatError
     from sarchat_tasks.outputs import check_folder_path
@@ -84,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"SARChat-Bench demo: bundled synthetic sample, {manifest['records']} records over "
           f"{manifest['images']} images; tasks: {', '.join(manifest['tasks'])}; models: {', '.join(models)}")  # fmt: skip
-    print(table(rows))
+    print(table3_markdown(rows))
     print(f"\n{time.perf_counter() - started:.0f} s; lmms-eval results and sample logs under {args.out.resolve()}")
     from sarchat_tasks.cli import main as sarchat_main
 

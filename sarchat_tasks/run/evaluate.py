@@ -32,6 +32,7 @@ from sarchat_tasks.run.launcher import (
     lmms_eval_argv,
     option,
     results_files,
+    without_option,
 )
 from sarchat_tasks.run.preflight import check_output_folder
 from sarchat_tasks.task_folder import budget_shortfalls, bundled_sample, packaged_task_folder, write_task_folder
@@ -46,9 +47,10 @@ FORWARDED_HELP = f"""every other argument goes to lmms-eval as it is, for exampl
   --model NAME            required: an lmms-eval model (qwen2_vl, qwen2_5_vl, internvl_hf, llava_hf, openai, ...)
   --model_args K=V,...    the model's arguments (pretrained=PATH, max_pixels=N, ...)
   --tasks T,...           default: sarchat (the six tasks); sarchat_lite, sarchat_referring, ...
-  --output_path DIR       default: ./{DEFAULT_OUTPUT}
+  --output_path DIR       the same as --out DIR; default: ./{DEFAULT_OUTPUT}
   --batch_size N, --limit N, --gen_kwargs max_new_tokens=N, --device cuda:0
 --log_samples is always added (the merge, rescore and report read the sample logs).
+lmms-eval's own output goes to a log file beside the results (--verbose shows it as it runs).
 Options may be written kebab-case or snake_case (--allow_failed_requests works too)."""
 
 
@@ -100,6 +102,12 @@ def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = FORWARDED_HELP
     parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help=f"output folder, as every sarchat command names it (lmms-eval's --output_path; default: ./{DEFAULT_OUTPUT})",
+    )
+    parser.add_argument(
         "--shards", type=shard_count, metavar="N", help="cut the records into N shards, run each, merge"
     )
     parser.add_argument(
@@ -112,6 +120,11 @@ def register_command(name: str, parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--profile", help="model profile (sarchat profiles); default: the one --model names, else generic"
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show lmms-eval's own output as it runs (default: a log file beside the results, a progress bar)",
     )
     parser.add_argument(
         "--allow-short-budget",
@@ -282,6 +295,11 @@ def run(args: argparse.Namespace) -> int:
         print(folder)
         return 0
     extra = list(args.extra)
+    if args.out is not None:
+        given = option(extra, "--output_path")
+        if given is not None and Path(given) != args.out:
+            raise EvalError(f"two output folders given: --out {args.out} and --output_path {given}")
+        extra = [*without_option(extra, "--output_path"), "--output_path", str(args.out)]
     if not has_flag(extra, "--output_path"):
         extra += ["--output_path", str(DEFAULT_OUTPUT)]
     if not has_flag(extra, "--log_samples"):
@@ -305,15 +323,21 @@ def run(args: argparse.Namespace) -> int:
         with environment(profile_environment(args.profile, extra)):
             result = shards.run_sharded(
                 folder, args.data, extra, context, shards=args.shards, shard=args.shard,
-                allow_failed=args.allow_failed_requests,
+                allow_failed=args.allow_failed_requests, quiet=not args.verbose,
             )  # fmt: skip
         if result is None:  # one shard of several: merged later by `sarchat merge`
             return 0
     else:
         with environment(profile_environment(args.profile, extra)):
-            result = launch(folder, extra, context=context)
+            result = launch(folder, extra, context=context, quiet=not args.verbose)
     for group, tasks_missing in note_missing_tasks(result, folder).items():
         print(f"sarchat eval: note: {group} averages without {', '.join(tasks_missing)} (no records)", file=sys.stderr)
     check_launch(result, args.allow_failed_requests)
+    if not args.verbose:  # lmms-eval's own tables are in its log: one table of ours instead
+        from sarchat_tasks.report.tables import table3_markdown
+
+        print(table3_markdown({option(extra, "--model") or "model": result.results}))
+    if result.log_path is not None:
+        print(f"sarchat eval: lmms-eval's log: {result.log_path}", file=sys.stderr)
     print(f"sarchat eval: results: {result.results_path}", file=sys.stderr)
     return 0

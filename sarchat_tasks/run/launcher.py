@@ -51,6 +51,7 @@ class Launch:
     tasks: list[str]
     failed_requests: dict[str, int] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    log_path: Path | None = None
 
     @property
     def total_failed(self) -> int:
@@ -157,13 +158,81 @@ def _raise_on_sigterm():
     return signal.signal(signal.SIGTERM, handler)
 
 
-def _pump(stream, sinks, tail: deque) -> None:
-    for raw in iter(stream.readline, b""):
-        text = raw.decode("utf-8", errors="replace")
+# A tqdm bar as lmms-eval draws it: "Model Responding:  45%|####      | 9/20 [00:03<00:04, ...]"
+_TQDM = re.compile(r"(?P<desc>[^\r\n|]*?):?\s*\d+%\|[^|]*\|\s*(?P<n>\d+)/(?P<total>\d+)")
+
+
+class Progress:
+    """lmms-eval's own bars, redrawn as one bar of ours while its output goes to a log file: the
+    child writes to a pipe, where its tqdm draws each state as a line ended by a carriage return."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._desc = None
+
+    def feed(self, segment: str) -> None:
+        found = _TQDM.search(segment)
+        if found is None:
+            return
+        from tqdm.auto import tqdm
+
+        desc = found["desc"].strip()
+        n, total = int(found["n"]), int(found["total"])
+        if self._bar is None or desc != self._desc or total != self._bar.total:
+            self.close()
+            label = f"lmms-eval: {desc}" if desc else "lmms-eval"
+            self._bar = tqdm(total=total, desc=label, file=sys.stderr, dynamic_ncols=True, leave=False)
+            self._desc = desc
+        self._bar.update(n - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class _Sink:
+    """Where a stream of the child goes: a terminal as it is, anything else without colour codes
+    (lmms-eval colours its log even into a pipe or a file)."""
+
+    def __init__(self, handle, lock: threading.Lock) -> None:
+        self.handle, self.lock = handle, lock
+        self.plain = not bool(getattr(handle, "isatty", lambda: False)())
+
+    def write(self, text: str) -> None:
+        with self.lock:
+            self.handle.write(_ANSI.sub("", text) if self.plain else text)
+            self.handle.flush()
+
+
+_SEGMENT_END = re.compile(rb"[\r\n]")
+
+
+def _pump(stream, sinks: list[_Sink], tail: deque | None, progress: Progress | None = None) -> None:
+    """Copy a stream of the child to its sinks, piece by piece up to each line feed or carriage
+    return (tqdm redraws with a carriage return), keeping the last lines in ``tail``."""
+    pending = b""
+    while True:
+        chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+        if not chunk:
+            break
+        pending += chunk
+        start = 0
+        for end in _SEGMENT_END.finditer(pending):
+            _deliver(pending[start : end.end()].decode("utf-8", errors="replace"), sinks, tail, progress)
+            start = end.end()
+        pending = pending[start:]
+    if pending:
+        _deliver(pending.decode("utf-8", errors="replace"), sinks, tail, progress)
+
+
+def _deliver(text: str, sinks: list[_Sink], tail: deque | None, progress: Progress | None) -> None:
+    if tail is not None and not text.endswith("\r"):
         tail.append(text)
-        for sink in sinks:
-            sink.write(text)
-            sink.flush()
+    if progress is not None:
+        progress.feed(text)
+    for sink in sinks:
+        sink.write(text)
 
 
 def without_option(argv: list[str], name: str) -> list[str]:
@@ -222,10 +291,12 @@ def launch(
     named by this run's id, which no other run writes into; only once its exit status is 0 and
     its results file holds every task asked for are its files moved to where lmms-eval puts them
     (``OUT/<model>/<date>_results.json``), carrying this run's provenance record (``context``
-    gives what lmms-eval does not record: the data, profile and frame). lmms-eval's standard
-    output passes through (unless ``quiet``); its error stream passes through and is also written
-    to ``log`` when given. Raises ``LaunchError`` naming what went wrong and lmms-eval's last
-    error line; a failed run leaves nothing under ``OUT``."""
+    gives what lmms-eval does not record: the data, profile and frame). lmms-eval's output passes
+    through (colour codes removed where it does not go to a terminal) and is also written to
+    ``log`` when given; when ``quiet`` it goes to ``log`` only (by default ``OUT/lmms-eval-<run
+    id>.log``, moved beside the results file once the run is checked), with one progress bar of
+    ours on a terminal. Raises ``LaunchError`` naming what went wrong, the log and lmms-eval's
+    last error line; a failed run leaves nothing under ``OUT`` but that log."""
     from sarchat_tasks import provenance
 
     context = context or RunContext()
@@ -243,26 +314,36 @@ def launch(
     except OSError as exc:
         raise LaunchError(f"--output_path {output_path}: cannot write there: {exc.strerror or exc}") from exc
     argv = [*without_option(argv, "--output_path"), "--output_path", str(private)]
+    # a quiet run's log lies beside its results: first under OUT, named by the run, then moved
+    own_log = quiet and log is None
+    if own_log:
+        log = output_path / f"lmms-eval-{run_id}.log"
     tail: deque[str] = deque(maxlen=400)
-    sinks: list = []
+    lock = threading.Lock()
     log_handle = None
+    progress = Progress() if quiet and _progress_enabled() else None
     try:
-        if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log_handle = open(log, "w", encoding="utf-8")
-            sinks.append(log_handle)
-        if not quiet:
-            sinks.append(sys.stderr)
-        command = [sys.executable, "-m", "lmms_eval", *argv]
         try:
+            if log is not None:
+                log.parent.mkdir(parents=True, exist_ok=True)
+                log_handle = open(log, "x" if own_log else "w", encoding="utf-8")
+            to_log = [_Sink(log_handle, lock)] if log_handle is not None else []
+            out_sinks = to_log + ([] if quiet else [_Sink(sys.stdout, lock)])
+            err_sinks = to_log + ([] if quiet else [_Sink(sys.stderr, lock)])
+            command = [sys.executable, "-m", "lmms_eval", *argv]
             child = subprocess.Popen(
                 command,
-                stdout=log_handle if quiet and log_handle else (subprocess.DEVNULL if quiet else None),
+                stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=env if env is not None else dict(os.environ),
+                # unbuffered: its log is written as it runs, and a killed run's log keeps its last lines
+                env={**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"},
             )
-            pump = threading.Thread(target=_pump, args=(child.stderr, sinks, tail), daemon=True)
-            pump.start()
+            pumps = [
+                threading.Thread(target=_pump, args=(child.stdout, out_sinks, None), daemon=True),
+                threading.Thread(target=_pump, args=(child.stderr, err_sinks, tail, progress), daemon=True),
+            ]
+            for pump in pumps:
+                pump.start()
             previous = _raise_on_sigterm()
             try:
                 code = child.wait()
@@ -276,16 +357,40 @@ def launch(
             finally:
                 if previous is not None:
                     signal.signal(signal.SIGTERM, previous)
-            pump.join(timeout=30)
+            for pump in pumps:
+                pump.join(timeout=30)
         finally:
+            if progress is not None:
+                progress.close()
             if log_handle is not None:
                 log_handle.close()
-        return _checked(private, output_path, tasks, argv, code, tail, log, run_id, context)
+        result = _checked(private, output_path, tasks, argv, code, tail, log, run_id, context)
     except _KeptRunError:
         raise
     except BaseException:
-        shutil.rmtree(private, ignore_errors=True)  # a failed run's partial output is ours alone
+        shutil.rmtree(private, ignore_errors=True)  # a failed run's partial output is ours alone; its log stays
         raise
+    if own_log:
+        result.log_path = _beside_results(log, result.results_path)
+    else:
+        result.log_path = log
+    return result
+
+
+def _progress_enabled() -> bool:
+    from sarchat_tasks.cli import progress_enabled
+
+    return progress_enabled()
+
+
+def _beside_results(log: Path, results_path: Path) -> Path:
+    """Move a run's log next to its results file (``<date>_lmms-eval.log``); left where it is if
+    that name is taken."""
+    target = results_path.with_name(results_path.name[: -len("_results.json")] + "_lmms-eval.log")
+    if target.exists():
+        return log
+    os.rename(log, target)
+    return target
 
 
 def check_logs_whole(results: dict[str, Any], logs: dict[str, Path], where: str = "") -> None:

@@ -426,6 +426,7 @@ def run_sharded(
     shards: int | None = None,
     shard: str | None = None,
     allow_failed: bool = False,
+    quiet: bool = False,
 ) -> Launch | None:
     """``sarchat eval --shards N`` (every shard not yet complete, then the merge) or ``--shard I/N``
     (that shard only; ``sarchat merge`` joins them). Returns the merged run, or None. Raises
@@ -447,7 +448,7 @@ def run_sharded(
     _check_plan(shards_dir, plan)
     failed = {}
     for index in progress(indices, desc="shards", unit="shard", disable=len(indices) < 2):
-        failed[index] = run_shard(folder, plan, shards_dir, index, context, allow_failed=allow_failed)
+        failed[index] = run_shard(folder, plan, shards_dir, index, context, quiet=quiet, allow_failed=allow_failed)
     failed = {i: n for i, n in failed.items() if n}
     if failed and not allow_failed:
         listed = ", ".join(f"{i} ({n})" for i, n in failed.items())
