@@ -79,6 +79,12 @@ SOURCES: dict[str, str] = {
 }
 
 
+def E(id, model, source, profile, kind, record, answer, expected, why) -> dict[str, Any]:
+    """One entry, its fields in ``ENTRY_FIELDS`` order (the task modules write them positionally)."""
+    return dict(id=id, model=model, source=source, profile=profile, kind=kind, record=record, answer=answer,
+                expected=expected, why=why)  # fmt: skip
+
+
 def _module(task: str):
     return importlib.import_module(f"answer_corpus.{task}")
 
