@@ -43,6 +43,20 @@ def test_corpus_covers_every_task_and_profile_with_300_answers(corpus):
     assert min(per_task.values()) >= 40, per_task
 
 
+# The kinds of answer the readers once read wrong (reasoning, structure, clauses, vocabulary): each
+# is graded on several answers, across the tasks it occurs in.
+HARD_KINDS = ("reasoning_block", "markdown", "table", "checklist", "echoed_options", "coreference", "negation",
+              "sum_across_sentences", "relation_phrasing", "position_vocabulary", "shape_phrasing",
+              "neighbour_attribute", "noncategory_label", "list_positions")  # fmt: skip
+
+
+def test_corpus_grades_several_answers_of_every_hard_kind(corpus):
+    kinds = [e["kind"] for e in corpus]
+    assert {kind: kinds.count(kind) for kind in HARD_KINDS if kinds.count(kind) < 2} == {}
+    assert len({e["task"] for e in corpus if e["kind"] == "reasoning_block"}) == len(TASKS)
+    assert any(e["kind"].startswith("native_boxes_") for e in corpus)
+
+
 def test_every_entry_is_complete_with_a_source_and_a_unique_id(corpus):
     ids = [e["id"] for e in corpus]
     assert len(ids) == len(set(ids))

@@ -255,5 +255,18 @@ ENTRIES = [
     E("ground-060", "Qwen2.5-VL-7B-Instruct", S["qwen2_5_vl"], "qwen2_5_vl", "native_boxes_json", "sea",
       '```json\n[\n\t{"bbox_2d": [203, 147, 406, 441], "label": "ship"},\n\t{"bbox_2d": [487, 323, 650, 412], "label": "ship"}\n]\n```',
       _m([2, 0, 0]), "812 x 588 input (tests/native_answers.py): within 0.5 px"),
+    # --- reasoning models: the boxes and relation of the final answer ---
+    E("ground-061", "Qwen3-VL-8B-Thinking", S["qwen3_vl_thinking"], "qwen3_vl", "reasoning_block", "apron",
+      "<think>I see two bright cross shapes, probably aircraft, one top left and one bottom right. Are the aircraft "
+      "close to the bridge? No, they are far from it.</think>\n"
+      '```json\n[{"bbox_2d": [100, 150, 250, 300], "label": "aircraft"}, {"bbox_2d": [750, 700, 900, 850], '
+      '"label": "aircraft"}, {"bbox_2d": [350, 375, 650, 625], "label": "bridge"}]\n```\n'
+      "The aircraft are far from the bridge.", _m([3, 0, 0], position=1),
+      "the final answer: exact boxes, and far (the question asked while reasoning is not a statement)"),
+    E("ground-062", "DeepSeek-R1 style (generic)", S["deepseek_r1"], "generic", "reasoning_block", "harbour",
+      "<think>A first guess for the harbor is [150, 100, 300, 350]; tighter: [193, 157, 245, 306].</think>\n"
+      "Harbor: [193, 157, 245, 306]. Ships: [294, 358, 329, 427], [61, 448, 122, 503], [27, 199, 78, 261]. "
+      "The ships are far from the harbor.", _m([4, 0, 0], position=1),
+      "the final answer's four boxes, exact; the drafts inside <think> are not predictions"),
 ]
 # fmt: on
