@@ -6,14 +6,42 @@ its test here); the expectations are worked out by hand in the comments, not by 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from sarchat_tasks.metrics import MAX_RESPONSE_CHARS, sample_metrics, score_sample, table_record, task_score
-from sarchat_tasks.scoring import score_classification, score_counting, score_grounding
-from sarchat_tasks.utils.answers import WRONG_COUNT, stated_count
+from sarchat_tasks.metrics import (
+    FAILED_MARKER,
+    MAX_RESPONSE_CHARS,
+    aggregate_metrics,
+    row_metrics,
+    sample_metrics,
+    score_sample,
+    table_record,
+    task_score,
+)
+from sarchat_tasks.official import task_of_file, task_of_question
+from sarchat_tasks.scoring import (
+    ReferenceAnswerError,
+    count_of_samples,
+    counting_reference,
+    grounding_reference,
+    most_frequent,
+    score_classification,
+    score_counting,
+    score_description,
+    score_grounding,
+    score_identification,
+    share_of_samples,
+)
+from sarchat_tasks.task_folder import distinct_budgets, estimate_tokens, generation_budget
+from sarchat_tasks.utils.answers import WRONG_COUNT, categorised_boxes, description_items, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT, MAX_NUMBER_CHARS, parse_boxes
 from sarchat_tasks.utils.matching import match_boxes
-from sarchat_tasks.utils.vocabulary import find_relations, grid_cell
+from sarchat_tasks.utils.vocabulary import find_affirmed_categories, find_relations, grid_cell
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_matching_drops_assigned_pairs_below_the_threshold():
@@ -206,20 +234,309 @@ def test_classification_counts_each_category_once(answer, expected):
     assert columns["classification"] == expected
 
 
-def test_every_planted_bug_still_has_its_line(monkeypatch):
-    """``python benchmarks/mutation_score.py --planted`` replaces each text once in its file: a rewrite
-    of that code must update the list (docs/TESTING.md), not silently drop a planted bug."""
+# ---------------------------------------------------------------------------------------------
+# One test per rule of docs/METRICS.md and docs/DATASET.md that no other fast test pinned: each fails
+# on the planted bug of benchmarks/mutation_score.py named in its comment (docs/TESTING.md, the
+# table of rules).
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "valid"),
+    [
+        # M-box-internvl-four: an item of five numbers is no box, not its first four (norm1000 on a
+        # 1000 x 1000 image, so [100, 100, 200, 200] would be a box at those pixels)
+        ("<box>[[100, 100, 200, 200, 300]]</box>", [False]),
+        ("<box>[[100, 100, 200]]</box>", [False]),
+        ("<box>[[100, 100, 200, 200], [1, 2, 3, 4, 5]]</box>", [True, False]),
+    ],
+)
+def test_internvl_items_need_exactly_four_numbers(answer, valid):
+    assert [box.valid for box in parse_boxes(answer, 1000, 1000)] == valid
+
+
+def test_counting_invalid_box_is_a_false_positive():
+    # M-box-invalid-fp: one right box and one box whose numbers are not finite. The invalid box is a
+    # predicted box that matches nothing: tp 1, fp 1, fn 0 at both thresholds (dropping it: fp 0).
+    reference = {"count": 1, "boxes": [[10.0, 10.0, 20.0, 20.0]], "category": "ship"}
+    columns, _ = score_counting("{<10><10><20><20>}{<nan><0><5><5>}", "", reference, 100, 100, DEFAULT)
+    assert columns["counting_iou25"] == columns["counting_iou50"] == [1, 1, 0]
+
+
+def test_zero_area_boxes_have_iou_zero_even_with_each_other():
+    # M-iou-zero-area: two identical zero-area boxes have intersection 0 and union 0: IoU 0, so they
+    # do not match: tp 0, fp 1, fn 1 (an IoU of 1 for them would match them: 1/0/0).
+    result = match_boxes([[5, 5, 5, 5]], [[5, 5, 5, 5]], 0.5)
+    assert (result.tp, result.fp, result.fn) == (0, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # M-neg-line: the scope of "none" stays on its line: "Ships" on the next line is stated
+        ("Tanks: none\nShips: 2", ["tank", "ship"]),
+        # M-neg-words: "without" is a negator: the ships are not stated
+        ("A harbor without ships.", ["harbor"]),
+    ],
+)
+def test_negation_scope_words_and_lines(text, named):
+    assert [m.value for m in find_affirmed_categories(text)] == named
+
+
+@pytest.mark.parametrize(
+    ("answer", "category", "count"),
+    [
+        ("There was a ship.", "ship", 1),  # M-count-there-is: "there was" + "a" counts one
+        ("There is an aircraft.", "aircraft", 1),  # M-count-a-an: "an" counts one after "there is"
+        ("There are none.", "ship", 0),  # M-count-none: "there are none" = 0
+        # M-count-number-of: "is" stands ten tokens after "number of" (ships visible in the upper part
+        # of the image is), within the twelve
+        ("The number of ships visible in the upper part of the image is 4.", "ship", 4),
+        # M-count-generic: no statement about ships; the first statement about no category (4) is the count
+        ("There are 4 instances: 2 objects on the left and 2 objects on the right.", "ship", 4),
+        # M-count-sentences: ";" ends the sentence, so only "1 large ship" is summed (not + 2)
+        ("I see 1 large ship; 2 small ships are in the harbor.", "ship", 1),
+        # M-count-other-categories: "3 objects" is no statement about ships: 2 large ships, not 5
+        ("I see 2 large ships and 3 objects.", "ship", 2),
+        # M-count-label: "Ships: 3" does not close its phrase ("large" follows): the statements are
+        # 3 large ships + 2 small ships = 5, not the label's 3
+        ("Ships: 3 large ships and 2 small ships.", "ship", 5),
+        # M-count-bare: a number followed by words is not a bare-number answer
+        ("2 of them are visible.", "ship", None),
+    ],
+)
+def test_count_statement_rules(answer, category, count):
+    assert stated_count(answer, category) == count
+
+
+def test_json_label_keys():
+    # M-gr-json-keys: "class", "name" and "category" are label keys as "label" is; each box takes its
+    # own object's label (reading only "label", the first box would have no category and the second
+    # would take "ship", the last category word before it).
+    answer = ('[{"bbox_2d": [10, 10, 20, 20], "class": "ship"}, {"bbox_2d": [30, 30, 40, 40], "name": "tank"}, '
+              '{"bbox_2d": [50, 50, 60, 60], "category": "harbor"}]')  # fmt: skip
+    assert [item.category for item in categorised_boxes(answer, 100, 100)] == ["ship", "tank", "harbor"]
+
+
+_RELATIONS_REFERENCE = {"objects": [["ship", [10.0, 10.0, 20.0, 20.0]], ["harbor", [60.0, 60.0, 90.0, 90.0]],
+                                    ["tank", [10.0, 80.0, 20.0, 90.0]]],
+                        "relations": [["harbor", "ship", "far"], ["ship", "tank", "far"]]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("answer", "correct"),
+    [
+        # M-gr-abstract-every: both relations must be right; one of two is wrong
+        ("The ship is far from the harbor. The ship is near the tank.", 0),
+        ("The ship is far from the harbor. The ship is far from the tank.", 1),
+        # M-gr-abstract-first: the first relation stated for a pair counts, not a later one
+        ("The ship is near the harbor. The ship is far from the harbor. The tank is far from the ship.", 0),
+        ("The ship is far from the harbor. The ship is near the harbor. The tank is far from the ship.", 1),
+    ],
+)
+def test_abstract_position_every_relation_first_statement(answer, correct):
+    columns, _ = score_grounding(answer, "multi", _RELATIONS_REFERENCE, 100, 100, DEFAULT)
+    assert columns["grounding_abstract_position"] == correct
+
+
+def test_abstract_position_only_for_references_with_relations():
+    # M-gr-abstract-applies: a reference without relation sentences has no abstract-position value
+    # (not a vacuous 1)
+    reference = {"objects": [["ship", [10.0, 10.0, 20.0, 20.0]]], "relations": []}
+    columns, _ = score_grounding("A ship {<10><10><20><20>}", "single", reference, 100, 100, DEFAULT)
+    assert "grounding_abstract_position" not in columns
+
+
+def test_identification_ignores_a_shape_the_reference_does_not_state():
+    # M-id-unstated: the reference states cell, size and category; the answer adds a shape, ignored
+    reference = {"cell": "top left", "size": "small", "category": "ship", "shape": None}
+    columns, _ = score_identification("A small, wide ship in the top left.", "single", reference, 100, 100, DEFAULT)
+    assert columns["identification_single"] == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "objects", "expected"),
+    [
+        # M-desc-multiset: two ships in one cell against two: tp 2 (a set would count 1 and leave fp 1, fn 1)
+        ("Two ships in the top left.", [["ship", "top left"], ["ship", "top left"]], [2, 0, 0]),
+        # M-desc-category-and-cell: the right cell with the wrong category matches nothing
+        ("A tank in the top left.", [["ship", "top left"]], [0, 1, 1]),
+        # M-desc-no-cell: an object without a cell matches nothing, even the middle center
+        ("A ship.", [["ship", "middle center"]], [0, 1, 1]),
+    ],
+)
+def test_description_matching(answer, objects, expected):
+    columns, _ = score_description(answer, None, {"objects": objects}, 100, 100, DEFAULT)
+    assert columns["description"] == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "items"),
+    [
+        # M-desc-number-digits: "12" before the category word stands for 12 objects
+        ("12 ships in the top left.", [("ship", "top left")] * 12),
+        # M-desc-colon: a colon ends no sentence: each object takes the position opening its sentence
+        ("Top left: a ship. Bottom right: a tank.", [("ship", "top left"), ("tank", "bottom right")]),
+    ],
+)
+def test_description_items_rules(answer, items):
+    assert description_items(answer) == items
+
+
+_PARSE_FAILURE_CASES = [
+    # (task, subset, answer, reference): each answer holds something readable, so no parse failure
+    ("counting", "", "{<10><10><20><20>}", {"count": 1, "boxes": [[10.0, 10.0, 20.0, 20.0]], "category": "ship"}),  # M-pfr-counting: a box, no count
+    ("grounding", "multi", "The ship is near the harbor.",
+     {"objects": [["ship", [10.0, 10.0, 20.0, 20.0]]], "relations": [["harbor", "ship", "near"]]}),  # M-pfr-grounding: a relation, no box
+    ("identification", "single", "It is in the top left.",
+     {"cell": "top left", "size": "small", "category": "ship", "shape": None}),  # M-pfr-identification: a cell, no category
+    ("referring", "single", "{<nan><0><5><5>}", {"boxes": [[10.0, 10.0, 20.0, 20.0]], "category": "ship"}),  # M-pfr-referring: a box, if invalid
+    ("description", "", "A ship.", {"objects": [["ship", "top left"]]}),  # M-pfr-description: a category, no position
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("task", "subset", "answer", "reference"), _PARSE_FAILURE_CASES)
+def test_parse_failure_needs_nothing_readable(task, subset, answer, reference):
+    _, failure = score_sample(task, subset, answer, reference, 100, 100)
+    assert failure is False
+
+
+def test_parse_failure_rate_leaves_failed_requests_out():
+    # M-pfr-denominator: three samples, one a failed request (lmms-eval's marker): that one is not a
+    # response, so the rate is over the two others: one unreadable of two = 50 % (33.3 % if counted).
+    row = {"task": "counting", "subset": "", "category": "ship", "width": 100, "height": 100,
+           "reference": json.dumps({"count": 2, "boxes": [], "category": "ship"})}  # fmt: skip
+    responses = [FAILED_MARKER + " after 3 retries]", "I cannot tell.", "There are 2 ships."]
+    values = [row_metrics(row, response) for response in responses]
+    assert aggregate_metrics("counting", values)["parse_failure_rate"] == 50.0
+
+
+def test_category_of_a_sample_is_the_first_named_on_ties():
+    # M-category-ties: tank and ship once each: the first named (tank); ship twice beats tank once
+    assert most_frequent(["tank", "ship"]) == "tank"
+    assert most_frequent(["tank", "ship", "ship"]) == "ship"
+
+
+def test_share_items_are_left_as_percentages_and_counts_hidden():
+    # M-stderr-percent: after aggregating, a share column's 0/1 items are 0/100 for lmms-eval's
+    # Stderr_CLT (in percentage points), None left as it is.
+    items = [1, 0, 0, 1, None]
+    assert share_of_samples(items) == 50.0
+    assert [None if v is None else float(v) for v in items] == [100.0, 0.0, 0.0, 100.0, None]
+    # M-stderr-none: failed_requests' items are no numbers lmms-eval could take a standard error of
+    counts = [1, 0, 0]
+    assert count_of_samples(counts) == 1
+    assert not any(isinstance(v, int | float) for v in counts)
+
+
+def test_reference_box_below_the_image_stops_preparation():
+    # M-refs-outside: on a 200 x 50 image, y2 = 90 is 39 px below the bottom (more than 1 px): refused,
+    # although 90 is within the width
+    with pytest.raises(ReferenceAnswerError, match="outside"):
+        counting_reference("There is 1 instance. {<10><10><20><90>}", 200, 50, "How many ships?")
+
+
+def test_grounding_reference_box_without_category_stops_preparation():
+    # M-refs-grounding-category: the first box has no category word before it
+    with pytest.raises(ReferenceAnswerError, match="no category"):
+        grounding_reference("{<30><30><40><40>} A ship {<10><10><20><20>}", 100, 100)
+
+
+@pytest.mark.parametrize(
+    ("name", "task_and_subset"),
+    [
+        ("account_results.json", (None, None)),  # M-file-whole-words: "count" inside a word names nothing
+        ("SARChat_classify_refer_multi_test_final_results.jsonl", ("referring", "multi")),  # M-file-specific-word
+        ("count_and_refer.json", (None, None)),  # M-file-tie: two equally specific words
+        ("out/SARChat_classify_count_test/chunk_3_results.jsonl", ("counting", None)),  # M-file-chunk
+        (
+            "qwen2-vl-multimodal_SARChat_classify_grounding_single_test.json",
+            ("grounding", "single"),
+        ),  # M-file-subset-word
+        ("multi_run_SARChat_classify_grounding_single_test.json", ("grounding", "single")),  # M-file-subset-last
+    ],
+)
+def test_task_and_subset_of_file_names(name, task_and_subset):
+    assert task_of_file(name) == task_and_subset
+
+
+@pytest.mark.parametrize(
+    ("question", "task"),
+    [
+        ("[ Count ] How many ships are there?", "counting"),  # M-question-tag: any case, spaces inside
+        ("Is there a ship or a tank in this image?", "classification"),  # M-question-choice: two categories
+        ("Describe the ships in this image.", "description"),
+    ],
+)
+def test_task_of_question(question, task):
+    assert task_of_question(question) == task
+
+
+def test_generation_budget_rule():
+    # M-budget-formula, M-budget-round-up: 1000 tokens -> ceil(1000 x 1.25) + 16 = 1266 -> up to 16: 1280
+    # (x 1.2 would give 1216; rounding to the nearest 16, 1264)
+    assert generation_budget(1000) == 1280
+    # M-budget-distinct: three equal budgets go up by 16 each, in order
+    assert distinct_budgets({"a": 64, "b": 64, "c": 64}) == {"a": 64, "b": 80, "c": 96}
+    # M-budget-tokens: one token per digit: { < 1 2 3 > < 4 5 > } = 11
+    assert estimate_tokens("{<123><45>}") == 11
+
+
+def _mutation_runner(monkeypatch):
+    """benchmarks/mutation_score.py, imported (it is a script, not a module of the package)."""
     import importlib.util
     import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("mutation_score", root / "benchmarks" / "mutation_score.py")
+    spec = importlib.util.spec_from_file_location("mutation_score", ROOT / "benchmarks" / "mutation_score.py")
     runner = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "mutation_score", runner)  # its dataclasses look their module up
     spec.loader.exec_module(runner)
-    assert len(runner.PLANTED) == 14
-    for path, _module, old, new in runner.PLANTED:
-        source = (root / path).read_text()
-        assert source.count(old) == 1, (path, old)
-        assert old != new
+    return runner
+
+
+def test_every_planted_bug_still_has_its_line(monkeypatch):
+    """``python benchmarks/mutation_score.py --planted`` replaces each text once in its file: a rewrite
+    of that code must update the list (docs/TESTING.md), not silently drop a planted bug."""
+    runner = _mutation_runner(monkeypatch)
+    bugs = runner.planted_bugs()
+    assert len(bugs) >= 150
+    for bug in bugs:
+        source = (ROOT / bug["path"]).read_text()
+        for old, new in bug["edits"]:
+            assert source.count(old) == 1, (bug["path"], old)
+            assert old != new
+        compile(runner.planted_source(bug), bug["path"], "exec")  # the bug is a program, not a syntax error
+
+
+def _rule_table() -> list[list[str]]:
+    """The rows of docs/TESTING.md's table of rules: [id, doc, rule, planted bug, file, test]."""
+    text = (ROOT / "docs" / "TESTING.md").read_text()
+    section = text.split("### Rules and the tests that fail when one is broken", 1)[1].split("\n### ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if line.startswith("| `") and len(cells) == 6:
+            rows.append([cell.strip("`") if k in (0, 4, 5) else cell for k, cell in enumerate(cells)])
+    return rows
+
+
+def test_rule_table_and_planted_bugs_agree(monkeypatch):
+    """docs/TESTING.md maps every rule of docs/METRICS.md and docs/DATASET.md to a planted bug of
+    ``benchmarks/mutation_score.py`` and the named fast test that fails on it. Checked without
+    planting anything: each rule of the table has its planted bug (same id, same file), each planted
+    bug with a rule id is in the table, and each named test is a test function of its file."""
+    runner = _mutation_runner(monkeypatch)
+    rows = _rule_table()
+    assert len(rows) >= 150
+    ids = [row[0] for row in rows]
+    assert len(ids) == len(set(ids)), "a rule id stands twice in the table"
+    planted = {bug["rule"]: bug for bug in runner.planted_bugs() if bug["rule"]}
+    assert sorted(planted) == sorted(ids)
+    for rule, doc, _wording, _bug, path, test in rows:
+        assert doc in ("METRICS.md", "DATASET.md"), rule
+        assert rule.startswith("M-" if doc == "METRICS.md" else "D-"), rule
+        assert planted[rule]["path"] == path, rule
+        test_file, _, name = test.partition("::")
+        source = (ROOT / test_file).read_text()
+        assert f"def {name}(" in source, (rule, test)
+        assert f"{test_file}" in runner.planted_test_files(path), (rule, test_file)  # --planted runs it
