@@ -39,7 +39,14 @@ from sarchat_tasks.task_folder import distinct_budgets, estimate_tokens, generat
 from sarchat_tasks.utils.answers import WRONG_COUNT, categorised_boxes, description_items, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT, MAX_NUMBER_CHARS, parse_boxes
 from sarchat_tasks.utils.matching import match_boxes
-from sarchat_tasks.utils.vocabulary import find_affirmed_categories, find_relations, grid_cell
+from sarchat_tasks.utils.vocabulary import (
+    find_affirmed_categories,
+    find_cells,
+    find_relations,
+    find_shapes,
+    find_sizes,
+    grid_cell,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -273,6 +280,18 @@ def test_zero_area_boxes_have_iou_zero_even_with_each_other():
 @pytest.mark.parametrize(
     ("text", "named"),
     [
+        # M-neg-window: "not" negates the next four words: a(1) single(2) large(3) ship(4); a
+        # three-word scope would leave the ship stated
+        ("There is not a single large ship here, only a harbor.", ["harbor"]),
+        # ... and not the fifth: a(1) ship(2) near(3) the(4) harbor(5)
+        ("There is not a ship near the harbor.", ["harbor"]),
+        # M-neg-but: the scope ends at "but": tanks are stated
+        ("There are no ships but tanks are visible.", ["tank"]),
+        # M-neg-punctuation: the scope ends at a comma
+        ("No ships, tanks are visible.", ["tank"]),
+        # M-neg-number: the scope ends at a number
+        ("There are no ships and 2 tanks.", ["tank"]),
+        ("This isn't a ship, it is a harbor.", ["harbor"]),  # M-neg-nt: "isn't" negates
         # M-neg-line: the scope of "none" stays on its line: "Ships" on the next line is stated
         ("Tanks: none\nShips: 2", ["tank", "ship"]),
         # M-neg-words: "without" is a negator: the ships are not stated
@@ -289,6 +308,19 @@ def test_negation_scope_words_and_lines(text, named):
         ("There was a ship.", "ship", 1),  # M-count-there-is: "there was" + "a" counts one
         ("There is an aircraft.", "aircraft", 1),  # M-count-a-an: "an" counts one after "there is"
         ("There are none.", "ship", 0),  # M-count-none: "there are none" = 0
+        ("There are **3** ships.", "ship", 3),  # M-count-markdown: "*" reads as a space
+        ("I see 2 very small ships.", "ship", 2),  # M-count-modifiers: two modifier words
+        # M-count-not-modifiers: "in" and "the" are no modifiers: "one in the harbor" states no harbor count
+        ("There are 3 ships, one in the harbor.", "harbor", None),
+        # M-count-instances-of: "1 instance of the tank" is about tanks (not a generic statement, which
+        # would leave the first generic one, 2, as the count)
+        ("There are 2 instances of the ship and 1 instance of the tank.", "tank", 1),
+        # M-count-total-of: "a total of 3 ships" is a total: 3, not 3 + 2 + 1
+        ("I count a total of 3 ships: 2 large ships and 1 small ship.", "ship", 3),
+        # M-count-hedge-among: a hedge among the summed statements makes the count -1
+        ("I see 1 large ship and 2 or 3 small ships.", "ship", WRONG_COUNT),
+        # M-count-sentence-sum: only the first statement's sentence is summed: 1, not 1 + 2
+        ("I see 1 large ship. I see 2 small ships.", "ship", 1),
         # M-count-number-of: "is" stands ten tokens after "number of" (ships visible in the upper part
         # of the image is), within the twelve
         ("The number of ships visible in the upper part of the image is 4.", "ship", 4),
@@ -480,6 +512,64 @@ def test_generation_budget_rule():
     assert distinct_budgets({"a": 64, "b": 64, "c": 64}) == {"a": 64, "b": 80, "c": 96}
     # M-budget-tokens: one token per digit: { < 1 2 3 > < 4 5 > } = 11
     assert estimate_tokens("{<123><45>}") == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("in the top middle", ["top center"]),  # M-cell-words: the column word "middle" is the center column
+        ("at the bottom-centre", ["bottom center"]),
+        ("in the middle left", ["middle left"]),  # M-cell-center: a column word after "in the middle" keeps it
+        ("in the upper part of the image", ["top center"]),  # M-cell-edge: "upper" is the top row
+        ("the lower half", ["bottom center"]),
+    ],
+)
+def test_cell_phrases(text, cells):
+    assert [m.value for m in find_cells(text)] == cells
+
+
+@pytest.mark.parametrize(
+    ("text", "sizes", "shapes"),
+    [
+        ("a very large ship", ["very large"], []),  # M-size-very
+        ("a tiny boat", ["very small"], []),  # M-size-synonyms: tiny = very small
+        ("a huge tank", ["very large"], []),
+        ("an elongated ship", [], []),  # M-shape-words: "elongated" says no axis: no shape
+        ("an approximately square tank", [], ["square"]),
+    ],
+)
+def test_size_and_shape_words(text, sizes, shapes):
+    assert [m.value for m in find_sizes(text)] == sizes
+    assert [m.value for m in find_shapes(text)] == shapes
+
+
+def test_negated_category_word_gives_no_box_its_category():
+    # M-neg-grounding: "tank" is negated, so the box takes "ship", the last category word not negated
+    (item,) = categorised_boxes("This is a ship, not a tank: {<10><10><20><20>}", 100, 100)
+    assert item.category == "ship"
+
+
+def test_description_negated_category_is_no_object():
+    # M-neg-description: "no harbor" describes no harbor, also when "harbor" ends the negated words
+    assert description_items("There is no harbor. A ship is in the top left.") == [("ship", "top left")]
+
+
+@pytest.mark.parametrize(
+    ("task", "subset", "reference", "iou25", "iou50"),
+    [
+        # M-count-iou, M-gr-iou50, M-ref-iou: the answer's box [10, 10, 20, 20] against [10, 10, 20, 40]:
+        # IoU 100 / 300 = 0.33, a match at 0.25 (1/0/0), none at 0.5 (0/1/1)
+        ("counting", "", {"count": 1, "boxes": [[10.0, 10.0, 20.0, 40.0]], "category": "ship"},
+         "counting_iou25", "counting_iou50"),
+        ("grounding", "single", {"objects": [["ship", [10.0, 10.0, 20.0, 40.0]]], "relations": []},
+         "grounding_single_iou25", "grounding_single"),
+        ("referring", "single", {"boxes": [[10.0, 10.0, 20.0, 40.0]], "category": "ship"},
+         "referring_single_iou25", "referring_single_iou50"),
+    ],
+)  # fmt: skip
+def test_box_columns_thresholds(task, subset, reference, iou25, iou50):
+    columns, _ = score_sample(task, subset, "There is 1 ship {<10><10><20><20>}", reference, 100, 100)
+    assert (columns[iou25], columns[iou50]) == ([1, 0, 0], [0, 1, 1])
 
 
 def _mutation_runner(monkeypatch):
