@@ -26,7 +26,9 @@ from sarchat_tasks.scoring import (
     ReferenceAnswerError,
     count_of_samples,
     counting_reference,
+    description_reference,
     grounding_reference,
+    identification_reference,
     most_frequent,
     score_classification,
     score_counting,
@@ -407,6 +409,22 @@ def test_description_matching(answer, objects, expected):
     [
         # M-desc-number-digits: "12" before the category word stands for 12 objects
         ("12 ships in the top left.", [("ship", "top left")] * 12),
+        # M-desc-number-reach: the number may stand two words before the category word (2 very small ships)
+        ("2 very small ships in the top left.", [("ship", "top left")] * 2),
+        # M-desc-sentences: ";" ends a sentence: the ship's sentence names no position, and the next
+        # names its own category, so the ship keeps none
+        ("A ship; a tank in the top left.", [("ship", None), ("tank", "top left")]),
+        # M-desc-run-on: "... image Also, in ..." starts a sentence that opens with a position
+        (
+            "A ship is in the top left of the image Also, in the bottom right there is a tank.",
+            [("ship", "top left"), ("tank", "bottom right")],
+        ),
+        # M-desc-title-case: a Title Case phrase is one sentence: the two positions go to the two ships
+        ("Two ships In The Top Left And Bottom Right.", [("ship", "top left"), ("ship", "bottom right")]),
+        # M-desc-opening-position: the object takes the last position before it
+        ("In the top left and the bottom right, there is a ship.", [("ship", "bottom right")]),
+        # M-desc-queue: a run of positions shorter than the queue: the rest take its last position
+        ("A ship and a car in the top left.", [("ship", "top left"), ("car", "top left")]),
         # M-desc-colon: a colon ends no sentence: each object takes the position opening its sentence
         ("Top left: a ship. Bottom right: a tank.", [("ship", "top left"), ("tank", "bottom right")]),
     ],
@@ -570,6 +588,40 @@ def test_description_negated_category_is_no_object():
 def test_box_columns_thresholds(task, subset, reference, iou25, iou50):
     columns, _ = score_sample(task, subset, "There is 1 ship {<10><10><20><20>}", reference, 100, 100)
     assert (columns[iou25], columns[iou50]) == ([1, 0, 0], [0, 1, 1])
+
+
+def test_grounding_box_category_rules():
+    # M-gr-last-category: each box takes the last category word before it
+    answer = "A ship {<10><10><20><20>} and a tank {<30><30><40><40>}"
+    assert [item.category for item in categorised_boxes(answer, 100, 100)] == ["ship", "tank"]
+    # M-gr-same-category: a tank box on the reference ship's place matches nothing: fp 1, fn 1
+    reference = {"objects": [["ship", [10.0, 10.0, 20.0, 20.0]]], "relations": []}
+    columns, _ = score_grounding("A tank {<10><10><20><20>}", "single", reference, 100, 100, DEFAULT)
+    assert columns["grounding_single"] == [0, 1, 1]
+
+
+def test_identification_two_categories_is_wrong():
+    # M-id-one-value: "a ship or a tank" states two categories: hedging is not identification
+    reference = {"cell": "top left", "size": "small", "category": "ship", "shape": None}
+    columns, _ = score_identification("A small ship or tank in the top left.", "single", reference, 100, 100, DEFAULT)
+    assert columns["identification_single"] == 0
+
+
+@pytest.mark.parametrize(
+    ("parse", "answer", "message"),
+    [
+        (description_reference, "A ship in the top left. A tank.", "no position"),  # M-refs-description-position
+        (counting_reference, "There is 1 instance. {<10><10><10><20>}", "zero area"),  # M-refs-zero-area
+        (
+            identification_reference,
+            "A small ship and a large ship in the top left.",
+            "several",
+        ),  # M-refs-several-values
+    ],
+)
+def test_unreadable_references_stop_preparation(parse, answer, message):
+    with pytest.raises(ReferenceAnswerError, match=message):
+        parse(answer, 100, 100, "How many ships are there?")
 
 
 def _mutation_runner(monkeypatch):
