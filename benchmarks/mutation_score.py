@@ -1174,10 +1174,10 @@ PLANTED: tuple[tuple, ...] = (
         "return round(questions_per_instance)",
     ),
     _bug(
-        "D-deterministic-split",
+        "D-deterministic-seed",
         _RECORDS,
         'random.Random(f"sarchat-build:{seed}:{split}:{task}")',
-        'random.Random(f"sarchat-build:{seed}:{task}")',
+        'random.Random(f"sarchat-build:{split}:{task}")',
     ),
     _bug(
         "D-train-order",

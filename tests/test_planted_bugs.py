@@ -37,7 +37,7 @@ from sarchat_tasks.scoring import (
     score_identification,
     share_of_samples,
 )
-from sarchat_tasks.task_folder import distinct_budgets, estimate_tokens, generation_budget
+from sarchat_tasks.task_folder import budget_shortfalls, distinct_budgets, estimate_tokens, generation_budget
 from sarchat_tasks.utils.answers import WRONG_COUNT, categorised_boxes, description_items, stated_count
 from sarchat_tasks.utils.boxes import DEFAULT, MAX_NUMBER_CHARS, parse_boxes
 from sarchat_tasks.utils.matching import match_boxes
@@ -622,6 +622,18 @@ def test_identification_two_categories_is_wrong():
 def test_unreadable_references_stop_preparation(parse, answer, message):
     with pytest.raises(ReferenceAnswerError, match=message):
         parse(answer, 100, 100, "How many ships are there?")
+
+
+def test_a_budget_below_the_longest_reference_is_named(tmp_path):
+    # M-budget-check: a budget of 100 tokens against a longest reference of 101 is one short, named;
+    # against 100 it is enough (a budget below half the longest would pass a check at half)
+    (tmp_path / "sarchat_counting.yaml").write_text(
+        "task: sarchat_counting\ndataset_kwargs:\n  data_files:\n    test: rows/counting.parquet\n"
+        "generation_kwargs:\n  max_new_tokens: 100\n"
+    )
+    (line,) = budget_shortfalls(tmp_path, ["sarchat_counting"], {"counting": 101})
+    assert line.startswith("sarchat_counting: max_new_tokens 100") and line.endswith("101 tokens")
+    assert budget_shortfalls(tmp_path, ["sarchat_counting"], {"counting": 100}) == []
 
 
 def _mutation_runner(monkeypatch):
