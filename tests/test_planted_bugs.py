@@ -504,6 +504,8 @@ def test_grounding_reference_box_without_category_stops_preparation():
             ("grounding", "single"),
         ),  # M-file-subset-word
         ("multi_run_SARChat_classify_grounding_single_test.json", ("grounding", "single")),  # M-file-subset-last
+        # M-file-subset-word: "multi" inside "multimodal" is no subset word
+        ("SARChat_classify_grounding_test_by_multimodal-model.json", ("grounding", None)),
     ],
 )
 def test_task_and_subset_of_file_names(name, task_and_subset):
@@ -634,6 +636,18 @@ def test_a_budget_below_the_longest_reference_is_named(tmp_path):
     (line,) = budget_shortfalls(tmp_path, ["sarchat_counting"], {"counting": 101})
     assert line.startswith("sarchat_counting: max_new_tokens 100") and line.endswith("101 tokens")
     assert budget_shortfalls(tmp_path, ["sarchat_counting"], {"counting": 100}) == []
+
+
+def test_subset_of_a_record_file_name_first_then_objects():
+    from sarchat_tasks.prepare import PrepareError, _subset_of
+
+    two_objects = {"objects": [["ship", [1.0, 1.0, 5.0, 5.0]], ["tank", [10.0, 10.0, 20.0, 20.0]]], "relations": []}
+    # M-subset-file-first: the file name's subset wins over the count of objects (two: multi)
+    assert _subset_of("grounding", "single", two_objects, "f.json record 1") == "single"
+    assert _subset_of("grounding", None, two_objects, "f.json record 1") == "multi"
+    # M-subset-identification: an identification record needs its file name to tell
+    with pytest.raises(PrepareError, match="cannot tell multi from single"):
+        _subset_of("identification", None, {"cell": "top left", "category": "ship"}, "f.json record 1")
 
 
 def _mutation_runner(monkeypatch):
