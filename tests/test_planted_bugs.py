@@ -650,6 +650,29 @@ def test_subset_of_a_record_file_name_first_then_objects():
         _subset_of("identification", None, {"cell": "top left", "category": "ship"}, "f.json record 1")
 
 
+def test_built_box_is_clipped_to_the_image_height():
+    # D-box-clip: [10, 40, 20, 30] on a 200 x 50 image reaches y = 70: clipped to the height, 50
+    # (not to the width, 200), and flagged as crossing the border
+    from sarchat_tasks.build.rules import coco_box_to_pixels
+
+    assert coco_box_to_pixels([10, 40, 20, 30], 200, 50) == ((10, 40, 30, 50), True)
+
+
+def test_built_relation_is_between_the_first_instances():
+    # D-relation-first-instance: on 800 x 800, (W + H) / 8 = 200. The first ship's centre (20, 20) is
+    # 56.6 px from the harbor's (60, 60): near; the last ship's (710, 710) is 919 px away: far. The
+    # sentence is about the first instance of each category: near.
+    from sarchat_tasks.build.coco import Instance, SourceImage
+    from sarchat_tasks.build.records import RecordRenderer
+    from sarchat_tasks.build.templates import load_templates
+
+    instances = (Instance("ship", (10, 10, 30, 30), False, 1), Instance("harbor", (40, 40, 80, 80), False, 2),
+                 Instance("ship", (700, 700, 720, 720), False, 3))  # fmt: skip
+    records = RecordRenderer(load_templates(), 0, "test").records(SourceImage(1, "a.jpg", 800, 800, instances))
+    (answer,) = [record[3] for record in records if record[0] == "grounding"]
+    assert [tuple(r) for r in find_relations(answer)] == [("harbor", "ship", "near")]
+
+
 def _mutation_runner(monkeypatch):
     """benchmarks/mutation_score.py, imported (it is a script, not a module of the package)."""
     import importlib.util
