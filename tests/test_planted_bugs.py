@@ -673,6 +673,23 @@ def test_built_relation_is_between_the_first_instances():
     assert [tuple(r) for r in find_relations(answer)] == [("harbor", "ship", "near")]
 
 
+def test_built_records_of_an_image_come_in_task_order():
+    # D-train-order: an image's records, task by task: classification, description (the 100 x 100
+    # ship covers 6.25 % of the 400 x 400 image, so it is described), counting, grounding,
+    # identification (several questions), referring
+    from itertools import groupby
+
+    from sarchat_tasks.build.coco import Instance, SourceImage
+    from sarchat_tasks.build.records import RecordRenderer
+    from sarchat_tasks.build.templates import load_templates
+
+    image = SourceImage(1, "a.jpg", 400, 400, (Instance("ship", (0, 0, 100, 100), False, 1),))
+    tasks = [
+        task for task, _ in groupby(record[0] for record in RecordRenderer(load_templates(), 0, "test").records(image))
+    ]
+    assert tasks == ["classification", "description", "counting", "grounding", "identification", "referring"]
+
+
 def _mutation_runner(monkeypatch):
     """benchmarks/mutation_score.py, imported (it is a script, not a module of the package)."""
     import importlib.util
