@@ -3,6 +3,8 @@
     python benchmarks/mutation_score.py                      # every target in pyproject.toml
     python benchmarks/mutation_score.py --only boxes -j 2    # targets whose path contains "boxes", 2 workers
     python benchmarks/mutation_score.py --json mutation.json # also write every mutant and its fate
+    python benchmarks/mutation_score.py --planted            # one planted bug per rule of METRICS.md and
+                                                             # DATASET.md, and the fast test failing on each
 
 Configured in ``[tool.sarchat.mutation]`` of pyproject.toml: the files to mutate (each with the module name
 the tests import it under: ``utils/`` is installed as ``sarchat_tasks.utils``) and the fast test files.

@@ -1,7 +1,9 @@
-"""Plausible one-line bugs in the scoring code, each pinned by a hand-computed expectation.
+"""Plausible bugs in the scoring and build code, each pinned by a hand-computed expectation.
 
-Each test names the bug it catches (docs/TESTING.md maps every bug planted by mutation testing to
-its test here); the expectations are worked out by hand in the comments, not by running the code.
+``python benchmarks/mutation_score.py --planted`` plants one bug per rule of docs/METRICS.md and
+docs/DATASET.md; docs/TESTING.md maps each rule, by id, to the fast test that fails on its bug. The
+tests here cover the rules no other test file pinned; each names its rule id, and the expectations
+are worked out by hand in the comments, not by running the code.
 """
 
 from __future__ import annotations
@@ -688,6 +690,18 @@ def test_built_records_of_an_image_come_in_task_order():
         task for task, _ in groupby(record[0] for record in RecordRenderer(load_templates(), 0, "test").records(image))
     ]
     assert tasks == ["classification", "description", "counting", "grounding", "identification", "referring"]
+
+
+def test_qwen25_frame_pixels_scale_to_the_image():
+    # M-frame-qwen25-scale: lmms-eval's qwen2_5_vl shows a 1920 x 1080 image as 1680 x 952 (see
+    # utils/frames.py); the frame's pixel (u, v) is (u * 1920 / 1680, v * 1080 / 952) of the image,
+    # so the frame's full box [0, 0, 1680, 952] is the whole image
+    from sarchat_tasks.utils.boxes import BoxConventions
+    from sarchat_tasks.utils.frames import Frame
+
+    conventions = BoxConventions(frame=Frame("qwen25"))
+    (box,) = parse_boxes('{"bbox_2d": [0, 0, 1680, 952]}', 1920, 1080, conventions)
+    assert box.coords == pytest.approx((0.0, 0.0, 1920.0, 1080.0))
 
 
 def _mutation_runner(monkeypatch):
