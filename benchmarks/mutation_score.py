@@ -3,6 +3,8 @@
     python benchmarks/mutation_score.py                      # every target in pyproject.toml
     python benchmarks/mutation_score.py --only boxes -j 2    # targets whose path contains "boxes", 2 workers
     python benchmarks/mutation_score.py --json mutation.json # also write every mutant and its fate
+    python benchmarks/mutation_score.py --planted            # one planted bug per rule of METRICS.md and
+                                                             # DATASET.md, and the fast test failing on each
 
 Configured in ``[tool.sarchat.mutation]`` of pyproject.toml: the files to mutate (each with the module name
 the tests import it under: ``utils/`` is installed as ``sarchat_tasks.utils``) and the fast test files.
@@ -444,100 +446,883 @@ def _preload() -> None:
             raise SystemExit(f"{name} was imported before forking: the children would not see the mutants")
 
 
-# Known bugs, planted by ``--planted``: (file, module, text, replacement). Each must fail a
-# test of tests/test_planted_bugs.py (docs/TESTING.md lists which).
-PLANTED: tuple[tuple[str, str, str, str], ...] = (
-    ("utils/matching.py", "sarchat_tasks.utils.matching", "keep = sub_ok[r, c]", "keep = np.ones(len(r), dtype=bool)"),
-    ("utils/boxes.py", "sarchat_tasks.utils.boxes", "max(abs(x1), abs(x2), abs(y1), abs(y2))", "max(x1, x2, y1, y2)"),
-    ("utils/boxes.py", "sarchat_tasks.utils.boxes", "MAX_NUMBER_CHARS = 24", "MAX_NUMBER_CHARS = 25"),
-    ("sarchat_tasks/metrics.py", "sarchat_tasks.metrics", "response[:MAX_RESPONSE_CHARS] if", "response if"),
+# Planted bugs (``--planted``): one plausible semantic bug per rule of docs/METRICS.md and
+# docs/DATASET.md, each breaking that rule alone. An entry is (file, module, text, replacement) or
+# (file, module, text, replacement, rule id): ``text`` must stand exactly once in the file (a
+# rewrite of that code must update the entry: tests/test_planted_bugs.py checks it), and the rule
+# id is the one of docs/TESTING.md's table of rules. ``text`` and ``replacement`` may also be tuples
+# of strings, replaced pairwise, for a bug that needs two edits.
+
+
+def _bug(rule: str, path: str, text, replacement) -> tuple:
+    """An entry of PLANTED, the module name derived from the path (``utils/`` is installed as
+    ``sarchat_tasks.utils``)."""
+    module = path.removesuffix(".py").replace("/", ".")
+    module = "sarchat_tasks." + module if module.startswith("utils.") else module
+    return (path, module, text, replacement, rule)
+
+
+_SCORING, _METRICS, _BOXES = "sarchat_tasks/scoring.py", "sarchat_tasks/metrics.py", "utils/boxes.py"
+_MATCHING, _VOCABULARY, _ANSWERS = "utils/matching.py", "utils/vocabulary.py", "utils/answers.py"
+_FRAMES, _OFFICIAL, _REGISTRY = "utils/frames.py", "sarchat_tasks/official.py", "sarchat_tasks/registry.py"
+_RULES, _RECORDS, _BUDGET = (
+    "sarchat_tasks/build/rules.py",
+    "sarchat_tasks/build/records.py",
+    "sarchat_tasks/task_folder.py",
+)
+_PREPARE, _COCO, _IMAGES = "sarchat_tasks/prepare.py", "sarchat_tasks/build/coco.py", "sarchat_tasks/images.py"
+
+PLANTED: tuple[tuple, ...] = (
+    # --- METRICS.md: two kinds of column
+    _bug(
+        "M-share", _SCORING, "applicable = [v for v in plain if v is not None]", "applicable = [v or 0 for v in plain]"
+    ),
+    _bug("M-pooled", _SCORING, "total += value[0] + value[1] + value[2]", "total += value[0] + value[1]"),
+    _bug(
+        "M-null-column", _SCORING, "    if total == 0:\n        return None", "    if total == 0:\n        return 0.0"
+    ),
+    # --- boxes: each syntax with its default convention, conventions, frames, reading rules
+    _bug("M-box-florence", _BOXES, '"florence": "bin1000",', '"florence": "norm1000",'),
+    _bug("M-box-rotated", _BOXES, '"rotated": "norm100",', '"rotated": "pixel",'),
+    _bug("M-box-native", _BOXES, '"native": "pixel",', '"native": "norm1000",'),
+    _bug("M-box-qwen", _BOXES, '"qwen": "norm1000",', '"qwen": "pixel",'),
+    _bug("M-box-internvl", _BOXES, '"internvl": "norm1000",', '"internvl": "pixel",'),
+    _bug("M-box-deepseek", _BOXES, '"deepseek": "norm999",', '"deepseek": "norm1000",'),
+    _bug("M-box-json", _BOXES, '"json": "pixel",', '"json": "norm1000",'),
+    _bug("M-box-list", _BOXES, '"list": "pixel",', '"list": "norm1000",'),
+    _bug("M-conv-bin1000", _BOXES, '"bin1000": (1000.0, 0.5)}', '"bin1000": (1000.0, 0.0)}'),
+    _bug("M-conv-unit", _BOXES, '"unit": (1.0, 0.0)', '"unit": (100.0, 0.0)'),
+    _bug(
+        "M-conv-heights",
+        _BOXES,
+        "y1, y2 = (y1 + offset) * frame_h / size, (y2 + offset) * frame_h / size",
+        "y1, y2 = (y1 + offset) * frame_w / size, (y2 + offset) * frame_w / size",
+    ),
+    _bug("M-frame-qwen25-factor", _FRAMES, "QWEN25_FACTOR = 28", "QWEN25_FACTOR = 14"),
+    _bug(
+        "M-frame-qwen25-twice",
+        _FRAMES,
+        "return qwen25_resized_size(*first, min_pixels, max_pixels)",
+        "return qwen25_resized_size(width, height, min_pixels, max_pixels)",
+    ),
+    _bug(
+        "M-frame-qwen25-scale",
+        _FRAMES,
+        "float(fw), float(fh), width / fw, height / fh",
+        "float(fw), float(fh), fw / width, fh / height",
+    ),
+    _bug(
+        "M-frame-center-square",
+        _FRAMES,
+        "side = min(width, height)\n    return ((width - side) / 2, (height - side) / 2, side)",
+        "side = min(width, height)\n    return (0.0, 0.0, side)",
+    ),
+    _bug(
+        "M-frame-padded-square",
+        _FRAMES,
+        "side = max(width, height)\n    return ((width - side) / 2, (height - side) / 2, side)",
+        "side = max(width, height)\n    return (0.0, 0.0, side)",
+    ),
+    _bug(
+        "M-box-leftmost",
+        _BOXES,
+        "found.append(m)\n            position = m.end()",
+        "found.append(m)\n            position = start + 1",
+    ),
+    _bug("M-box-swapped", _BOXES, "    x1, x2 = min(x1, x2), max(x1, x2)\n", ""),
+    _bug(
+        "M-box-finite",
+        _BOXES,
+        "if len(numbers) != 4 or not all(math.isfinite(v) for v in numbers):",
+        "if len(numbers) != 4:",
+    ),
+    ("utils/boxes.py", "sarchat_tasks.utils.boxes", "MAX_NUMBER_CHARS = 24", "MAX_NUMBER_CHARS = 25", "M-box-24-chars"),
     (
-        "utils/answers.py",
-        "sarchat_tasks.utils.answers",
-        "        number = _number_or_hedge(tokens, i)\n        if number is not None:",
-        '        number = _number_or_hedge(tokens, i)\n        if number is not None and token != "no":',
+        "utils/boxes.py",
+        "sarchat_tasks.utils.boxes",
+        "max(abs(x1), abs(x2), abs(y1), abs(y2))",
+        "max(x1, x2, y1, y2)",
+        "M-box-absurd",
+    ),
+    _bug(
+        "M-box-internvl-four",
+        _BOXES,
+        "numbers = [_number(n) for n in _NUM_RE.findall(item.group(0))]",
+        "numbers = [_number(n) for n in _NUM_RE.findall(item.group(0))][:4]",
+    ),
+    _bug(
+        "M-box-invalid-fp",
+        _SCORING,
+        "n_invalid = len(boxes) - len(valid)\n    stated = ",
+        "n_invalid = 0\n    stated = ",
     ),
     (
-        "utils/answers.py",
-        "sarchat_tasks.utils.answers",
-        "len(token) <= MAX_COUNT_DIGITS",
-        "len(token) < MAX_COUNT_DIGITS",
+        "sarchat_tasks/metrics.py",
+        "sarchat_tasks.metrics",
+        "response[:MAX_RESPONSE_CHARS] if",
+        "response if",
+        "M-response-cap",
     ),
-    ("utils/answers.py", "sarchat_tasks.utils.answers", '{"instance", "instances",', '{"instances",'),
-    (
-        "sarchat_tasks/scoring.py",
-        "sarchat_tasks.scoring",
-        "count = stated if stated is not None else len(boxes)",
-        "count = stated or len(boxes)",
+    # --- IoU and matching
+    _bug("M-iou-no-plus-one", _MATCHING, "    w, h = x2 - x1, y2 - y1\n", "    w, h = x2 - x1 + 1, y2 - y1 + 1\n"),
+    _bug(
+        "M-iou-zero-area",
+        _MATCHING,
+        "row.append(inter / union if union > 0 else 0.0)",
+        "row.append(inter / union if union > 0 else 1.0)",
     ),
+    _bug("M-match-inclusive", _MATCHING, "cut = threshold - IOU_TOLERANCE", "cut = threshold + IOU_TOLERANCE"),
+    _bug("M-match-tolerance", _MATCHING, "IOU_TOLERANCE = 1e-9", "IOU_TOLERANCE = 0.0"),
+    _bug("M-match-most-pairs", _MATCHING, "bonus = float(min(len(rows), len(cols)) + 1)", "bonus = 0.0"),
     (
-        "utils/vocabulary.py",
+        "utils/matching.py",
+        "sarchat_tasks.utils.matching",
+        "keep = sub_ok[r, c]",
+        "keep = np.ones(len(r), dtype=bool)",
+        "M-match-counts",
+    ),
+    # --- vocabulary
+    _bug(
+        "M-voc-synonyms",
+        _VOCABULARY,
+        '"ship": ("ship", "ships", "boat", "boats", "vessel", "vessels"),',
+        '"ship": ("ship", "ships", "boat", "boats"),',
+    ),
+    _bug("M-voc-whole-words", _VOCABULARY, 'after = r"(?<!\\w.)" if word_start and depth == 0 else ""', 'after = ""'),
+    _bug("M-voc-case", _VOCABULARY, "return word.translate(_FOLD).lower()", "return word.translate(_FOLD)"),
+    _bug("M-voc-plurals", _VOCABULARY, '"tank": ("tank", "tanks"),', '"tank": ("tank",),'),
+    (
+        _VOCABULARY,
         "sarchat_tasks.utils.vocabulary",
         "math.floor(3.0 * cy / height)",
         "math.floor(3.0 * cy / width)",
+        "M-cell-grid",
+    ),
+    _bug("M-cell-words", _VOCABULARY, '"middle": "center", "right": "right"}', '"middle": "middle", "right": "right"}'),
+    _bug(
+        "M-cell-side",
+        _VOCABULARY,
+        "return f\"middle {fold(m.group('side'))}\"",
+        "return f\"center {fold(m.group('side'))}\"",
+    ),
+    _bug(
+        "M-cell-center",
+        _VOCABULARY,
+        r"(?:center|centre|middle)(?![\s-]+(?:left|right|center|centre|middle)\b)",
+        r"(?:center|centre|middle)",
+    ),
+    _bug(
+        "M-cell-edge",
+        _VOCABULARY,
+        "return f\"{_ROW_WORDS[fold(m.group('edge'))]} center\"",
+        "return f\"{fold(m.group('edge'))} center\"",
+    ),
+    _bug(
+        "M-size-very",
+        _VOCABULARY,
+        'if m.group("very") and word in ("small", "large"):',
+        'if m.group("very") and word == "small":',
+    ),
+    _bug("M-size-synonyms", _VOCABULARY, '"tiny": "very small",', '"tiny": "small",'),
+    _bug(
+        "M-shape-words",
+        _VOCABULARY,
+        'return None if shape == "elongated" else shape',
+        'return "wide" if shape == "elongated" else shape',
     ),
     (
         "utils/vocabulary.py",
         "sarchat_tasks.utils.vocabulary",
         'rel.startswith(("far", "distant"))',
         'rel.startswith("far")',
+        "M-rel-words",
+    ),
+    _bug("M-rel-unordered", _VOCABULARY, "first, second = sorted((a, b))", "first, second = a, b"),
+    _bug(
+        "M-rel-negated",
+        _VOCABULARY,
+        'if m.group("neg"):\n            far = not far',
+        'if m.group("neg"):\n            pass',
+    ),
+    # --- negation
+    _bug("M-neg-window", _VOCABULARY, "NEGATION_SCOPE_WORDS = 4", "NEGATION_SCOPE_WORDS = 3"),
+    _bug("M-neg-but", _VOCABULARY, 'if m is None or fold(m.group(1)) == "but":', "if m is None:"),
+    _bug(
+        "M-neg-punctuation",
+        _VOCABULARY,
+        '_SCOPE_WORD_RE = re.compile(r"[ \\t]+(',
+        '_SCOPE_WORD_RE = re.compile(r"[ \\t,]+(',
+    ),
+    _bug("M-neg-line", _VOCABULARY, '_SCOPE_WORD_RE = re.compile(r"[ \\t]+(', '_SCOPE_WORD_RE = re.compile(r"\\s+('),
+    _bug(
+        "M-neg-number",
+        _VOCABULARY,
+        '_SCOPE_WORD_RE = re.compile(r"[ \\t]+([^\\W\\d_]+',
+        '_SCOPE_WORD_RE = re.compile(r"[ \\t]+([^\\W_]+',
+    ),
+    _bug("M-neg-words", _VOCABULARY, '"neither", "without", "cannot")', '"neither", "cannot")'),
+    _bug("M-neg-nt", _VOCABULARY, '_NEGATED_VERBS = ("is", "are",', '_NEGATED_VERBS = ("are",'),
+    _bug("M-neg-identification", _VOCABULARY, "scopes = negation_of(text) if affirmed else []", "scopes = []"),
+    _bug(
+        "M-neg-grounding",
+        _ANSWERS,
+        "mentions = find_affirmed_categories(text)\n    out = []",
+        "mentions = find_categories(text)\n    out = []",
+    ),
+    _bug(
+        "M-neg-description",
+        _ANSWERS,
+        "if scopes and is_negated(mention.start, scopes):",
+        "if scopes and is_negated(mention.end, scopes):",
+    ),
+    _bug(
+        "M-neg-classification",
+        _SCORING,
+        "named = {m.value for m in find_affirmed_categories(text)}",
+        "named = {m.value for m in find_categories(text)}",
+    ),
+    # --- counting
+    _bug(
+        "M-count-queried", _SCORING, 'stated = stated_count(text, ref.get("category"))', "stated = stated_count(text)"
+    ),
+    _bug(
+        "M-count-markdown",
+        _ANSWERS,
+        'str.maketrans(dict.fromkeys("*`#_", " "))',
+        'str.maketrans(dict.fromkeys("`#_", " "))',
+    ),
+    _bug("M-count-modifiers", _ANSWERS, "_MAX_MODIFIERS = 2", "_MAX_MODIFIERS = 1"),
+    _bug(
+        "M-count-not-modifiers",
+        _ANSWERS,
+        '_NOT_MODIFIERS = frozenset({"of", "the", "in", "on",',
+        '_NOT_MODIFIERS = frozenset({"of", "on",',
+    ),
+    _bug(
+        "M-count-instances-of", _ANSWERS, 'k = j + 2 if tokens[j + 1 : j + 3] != ["of", "the"] else j + 3', "k = j + 2"
     ),
     (
-        "sarchat_tasks/metrics.py",
-        "sarchat_tasks.metrics",
-        "scores = [s for s in scores if s is not None]",
-        "scores = [s or 0.0 for s in scores]",
+        "utils/answers.py",
+        "sarchat_tasks.utils.answers",
+        '{"instance", "instances",',
+        '{"instances",',
+        "M-count-instance",
+    ),
+    _bug(
+        "M-count-total-of",
+        _ANSWERS,
+        'total = not noun[1] and tokens[max(0, i - 2) : i] == ["total", "of"]',
+        "total = False",
+    ),
+    _bug(
+        "M-count-there-is",
+        _ANSWERS,
+        'tokens[i + 1] in ("is", "are", "was", "were")):',
+        'tokens[i + 1] in ("is", "are")):',
+    ),
+    _bug("M-count-a-an", _ANSWERS, 'if j < n and (tokens[j] in ("a", "an") or', 'if j < n and (tokens[j] in ("a",) or'),
+    _bug("M-count-none", _VOCABULARY, '"no": 0, "none": 0, "zero": 0,', '"no": 0, "zero": 0,'),
+    _bug("M-count-number-of", _ANSWERS, "_NUMBER_OF_REACH = 12", "_NUMBER_OF_REACH = 6"),
+    _bug(
+        "M-count-label",
+        _ANSWERS,
+        "if number is not None and (number[1] == n or tokens[number[1]] in _AFTER_LABELLED_COUNT):",
+        "if number is not None:",
+    ),
+    _bug("M-count-bare", _ANSWERS, "if number is None or number[1] != len(rest):", "if number is None:"),
+    _bug("M-count-number-words", _ANSWERS, "return value + UNIT_WORDS[tokens[j]], j + 1", "return value, j"),
+    _bug("M-count-any", _ANSWERS, "for t in tokens[max(0, i - 3) : i]):", "for t in tokens[max(0, i - 1) : i]):"),
+    (
+        "utils/answers.py",
+        "sarchat_tasks.utils.answers",
+        "        number = _number_or_hedge(tokens, i)\n        if number is not None:",
+        '        number = _number_or_hedge(tokens, i)\n        if number is not None and token != "no":',
+        "M-count-zero",
+    ),
+    _bug("M-count-hedge", _ANSWERS, "return WRONG_COUNT, second[1]", "return value, second[1]"),
+    (
+        "utils/answers.py",
+        "sarchat_tasks.utils.answers",
+        "len(token) <= MAX_COUNT_DIGITS",
+        "len(token) < MAX_COUNT_DIGITS",
+        "M-count-digits",
+    ),
+    _bug("M-count-first-total", _ANSWERS, "if first.total:\n", "if first.total and len(about) == 1:\n"),
+    _bug(
+        "M-count-sentence-sum",
+        _ANSWERS,
+        "values = [s.value for s in about if s.sentence == first.sentence]",
+        "values = [s.value for s in about]",
+    ),
+    _bug(
+        "M-count-hedge-among",
+        _ANSWERS,
+        "return WRONG_COUNT if WRONG_COUNT in values else sum(values)",
+        "return sum(values)",
+    ),
+    _bug(
+        "M-count-other-categories",
+        _ANSWERS,
+        "category is not None and s.category == category]",
+        "category is not None and s.category in (category, None)]",
+    ),
+    _bug(
+        "M-count-generic",
+        _ANSWERS,
+        "return generic[0].value if generic else None",
+        "return generic[-1].value if generic else None",
+    ),
+    _bug(
+        "M-count-sentences",
+        _ANSWERS,
+        '_SENTENCE_END = frozenset({".", "!", "?", ";", "\\n"})',
+        '_SENTENCE_END = frozenset({".", "!", "?", "\\n"})',
     ),
     (
-        "sarchat_tasks/metrics.py",
-        "sarchat_tasks.metrics",
-        "for name in TASKS[task].table_column_names}",
-        "for name in TASKS[task].column_names}",
+        "sarchat_tasks/scoring.py",
+        "sarchat_tasks.scoring",
+        "count = stated if stated is not None else len(boxes)",
+        "count = stated or len(boxes)",
+        "M-count-boxes",
+    ),
+    _bug(
+        "M-count-iou",
+        _SCORING,
+        'at25, at50 = match_boxes_at(valid, ref["boxes"], (0.25, 0.5), n_invalid)\n    columns',
+        'at25, at50 = match_boxes_at(valid, ref["boxes"], (0.5, 0.5), n_invalid)\n    columns',
+    ),
+    # --- grounding
+    _bug("M-gr-last-category", _ANSWERS, "current = mentions[k].value", "current = current or mentions[k].value"),
+    _bug("M-gr-json-label", _ANSWERS, "if labelled:\n", "if labelled and label:\n"),
+    _bug("M-gr-json-keys", _ANSWERS, "(?:label|category|class|name)", "(?:label)"),
+    _bug(
+        "M-gr-same-category",
+        _SCORING,
+        "by_category_pred.setdefault(item.category, [])",
+        "by_category_pred.setdefault(reference_objects[0][0] if reference_objects else item.category, [])",
+    ),
+    _bug(
+        "M-gr-iou50",
+        _SCORING,
+        '_match_by_category(predicted, ref["objects"], (0.25, 0.5))',
+        '_match_by_category(predicted, ref["objects"], (0.25, 0.25))',
     ),
     (
         "sarchat_tasks/scoring.py",
         "sarchat_tasks.scoring",
         "if item.category is None or not item.box.valid:\n            unmatched += 1",
         "if item.category is None:\n            pass\n        elif not item.box.valid:\n            unmatched += 1",
+        "M-gr-no-category",
     ),
+    _bug(
+        "M-gr-subset",
+        _SCORING,
+        'columns[f"grounding_{subset}"] = _as_list(at50)',
+        'columns["grounding_multi"] = _as_list(at50)',
+    ),
+    _bug("M-gr-abstract-applies", _SCORING, 'if ref["relations"]:', "if True:"),
+    _bug(
+        "M-gr-abstract-first",
+        _SCORING,
+        "first_stated.setdefault((rel.first, rel.second), rel.relation)",
+        "first_stated[(rel.first, rel.second)] = rel.relation",
+    ),
+    _bug(
+        "M-gr-abstract-every",
+        _SCORING,
+        "all(first_stated.get((a, b)) == relation",
+        "any(first_stated.get((a, b)) == relation",
+    ),
+    # --- identification, referring
+    _bug(
+        "M-id-one-value",
+        _SCORING,
+        "(len(stated[attribute]) != 1 or expected not in stated[attribute])",
+        "(expected not in stated[attribute])",
+    ),
+    _bug(
+        "M-id-unstated",
+        _SCORING,
+        "if expected is not None and (len(stated[attribute])",
+        "if (expected is not None or stated[attribute]) and (len(stated[attribute])",
+    ),
+    _bug(
+        "M-ref-iou",
+        _SCORING,
+        'at25, at50 = match_boxes_at(valid, ref["boxes"], (0.25, 0.5), n_invalid)\n        columns',
+        'at25, at50 = match_boxes_at(valid, ref["boxes"], (0.5, 0.5), n_invalid)\n        columns',
+    ),
+    # --- description
+    _bug("M-desc-multiset", _SCORING, "tp = sum((pred & ref).values())", "tp = len(set(pred) & set(ref))"),
+    _bug(
+        "M-desc-category-and-cell",
+        _SCORING,
+        'items = description_items(text)\n    reference = [tuple(obj) for obj in ref["objects"]]',
+        'items = [cell for _, cell in description_items(text)]\n    reference = [obj[1] for obj in ref["objects"]]',
+    ),
+    _bug(
+        "M-desc-no-cell",
+        _ANSWERS,
+        "return [(category, cell) for category, cell in items]",
+        'return [(category, cell or "middle center") for category, cell in items]',
+    ),
+    _bug(
+        "M-desc-number-reach",
+        _ANSWERS,
+        "for k in range(1, min(3, len(words)) + 1):",
+        "for k in range(1, min(2, len(words)) + 1):",
+    ),
+    _bug(
+        "M-desc-number-digits",
+        _ANSWERS,
+        "if word.isdigit() and word.isascii() and len(word) <= 3:",
+        "if word.isdigit() and word.isascii() and len(word) <= 1:",
+    ),
+    _bug(
+        "M-desc-number-words",
+        _ANSWERS,
+        "return TENS_WORDS[words[-k - 1]] + UNIT_WORDS[word]",
+        "return UNIT_WORDS[word]",
+    ),
+    _bug("M-desc-window", _ANSWERS, '!= "-":\n        del words[0]', '!= "-":\n        pass'),
+    _bug(
+        "M-desc-sentences",
+        _ANSWERS,
+        '_SENTENCE_MARK_RE = re.compile(r"[.;!?\\n]',
+        '_SENTENCE_MARK_RE = re.compile(r"[.!?\\n]',
+    ),
+    _bug(
+        "M-desc-run-on",
+        _ANSWERS,
+        '_RUN_ON_RE = re.compile(r"[A-Z][a-z]*,?\\s+[a-z]")',
+        '_RUN_ON_RE = re.compile(r"[A-Z][a-z]*\\s+[a-z]")',
+    ),
+    _bug(
+        "M-desc-title-case",
+        _ANSWERS,
+        '_RUN_ON_RE = re.compile(r"[A-Z][a-z]*,?\\s+[a-z]")',
+        '_RUN_ON_RE = re.compile(r"[A-Z][a-z]*,?\\s+[A-Za-z]")',
+    ),
+    _bug(
+        "M-desc-colon",
+        _ANSWERS,
+        ('_SENTENCE_MARK_RE = re.compile(r"[.;!?\\n]', 'if text[at] in ".;!?\\n":'),
+        ('_SENTENCE_MARK_RE = re.compile(r"[.;:!?\\n]', 'if text[at] in ".;:!?\\n":'),
+    ),
+    _bug("M-desc-opening-position", _ANSWERS, "current = m.value\n", "current = current or m.value\n"),
+    _bug(
+        "M-desc-queue",
+        _ANSWERS,
+        "items[index][1] = cells[min(k, len(cells) - 1)]",
+        "items[index][1] = cells[k] if k < len(cells) else None",
+    ),
+    _bug(
+        "M-desc-next-sentence",
+        _ANSWERS,
+        "_place(items, pending, [m.value for _, m in sentence])",
+        "_place(items, [], [m.value for _, m in sentence])",
+    ),
+    _bug(
+        "M-desc-same-objects",
+        _ANSWERS,
+        "carried.setdefault(items[index][0], []).append(index)",
+        "carried.setdefault(items[index][1], []).append(index)",
+    ),
+    _bug(
+        "M-desc-new-objects",
+        _ANSWERS,
+        'frozenset({"another", "more", "additional", "also", "extra"})',
+        'frozenset({"more", "additional", "also", "extra"})',
+    ),
+    _bug("M-desc-bounds", _ANSWERS, "MAX_DESCRIBED_PER_MENTION = 100", "MAX_DESCRIBED_PER_MENTION = 1000"),
+    # --- classification
     (
         "sarchat_tasks/scoring.py",
         "sarchat_tasks.scoring",
         "named = {m.value for m in find_affirmed_categories(text)}",
         "named = [m.value for m in find_affirmed_categories(text)]",
+        "M-cls-set",
+    ),
+    # --- per-task extras, task score, average, standard errors
+    _bug("M-pfr-counting", _SCORING, "return columns, stated is None and not boxes", "return columns, stated is None"),
+    _bug(
+        "M-pfr-grounding",
+        _SCORING,
+        "return columns, not predicted and not stated_relations",
+        "return columns, not predicted",
+    ),
+    _bug(
+        "M-pfr-identification",
+        _SCORING,
+        "return columns, not any(stated.values())",
+        'return columns, not stated["category"]',
+    ),
+    _bug("M-pfr-referring", _SCORING, "return columns, not boxes\n", "return columns, not valid\n"),
+    _bug(
+        "M-pfr-description",
+        _SCORING,
+        "_multiset_match(items, reference)}, not items",
+        "_multiset_match(items, reference)}, not any(cell for _, cell in items)",
+    ),
+    _bug(
+        "M-pfr-denominator",
+        _METRICS,
+        "if failed:\n        values = dict.fromkeys(values)",
+        'if failed:\n        values = {**dict.fromkeys(values), "parse_failure_rate": 0}',
+    ),
+    _bug(
+        "M-category-ties",
+        _SCORING,
+        "key=lambda name: (counts[name], -names.index(name))",
+        "key=lambda name: (counts[name], names.index(name))",
+    ),
+    (
+        "sarchat_tasks/metrics.py",
+        "sarchat_tasks.metrics",
+        "scores = [s for s in scores if s is not None]",
+        "scores = [s or 0.0 for s in scores]",
+        "M-task-score-nulls",
+    ),
+    (
+        "sarchat_tasks/metrics.py",
+        "sarchat_tasks.metrics",
+        "for name in TASKS[task].table_column_names}",
+        "for name in TASKS[task].column_names}",
+        "M-task-score-columns",
+    ),
+    _bug(
+        "M-avg-weighted",
+        _SCORING,
+        "value = sum(score * n for score, n in pairs) / weight",
+        "value = sum(score for score, _ in pairs) / len(pairs)",
+    ),
+    _bug(
+        "M-stderr-percent",
+        _SCORING,
+        "values[:] = [_Percent(100.0 * v) if isinstance(v, (int, float)) else v for v in plain]",
+        "values[:] = plain",
+    ),
+    _bug("M-stderr-none", _SCORING, "values[:] = [_Hidden(v) for v in plain]", "values[:] = plain"),
+    # --- references
+    _bug("M-refs-outside", _SCORING, "x2 > width + 1 or y2 > height + 1", "x2 > width + 1 or y2 > width + 1"),
+    _bug("M-refs-zero-area", _SCORING, "if x2 <= x1 or y2 <= y1:", "if x2 < x1 or y2 < y1:"),
+    _bug("M-refs-several-values", _SCORING, "if len(values) > 1:", "if len(values) > 2:"),
+    _bug(
+        "M-refs-description-position",
+        _SCORING,
+        "if any(cell is None for _, cell in items):",
+        "if all(cell is None for _, cell in items):",
+    ),
+    _bug(
+        "M-refs-grounding-category",
+        _SCORING,
+        'if item.category is None:\n            raise ReferenceAnswerError("a reference box has no category word before it")',
+        "if item.category is None:\n            continue",
+    ),
+    # --- task and subset of a record
+    _bug(
+        "M-file-whole-words",
+        _OFFICIAL,
+        "for word in _name_words(lowered):",
+        "for word in [w for w in _WORD_TASK if w in lowered]:",
+    ),
+    _bug(
+        "M-file-specific-word",
+        _OFFICIAL,
+        "narrowest = min(spread.values(), default=0)",
+        "narrowest = max(spread.values(), default=0)",
+    ),
+    _bug("M-file-tie", _OFFICIAL, "(tasks[0] if len(tasks) == 1 else None)", "(tasks[0] if tasks else None)"),
+    _bug(
+        "M-file-chunk",
+        _OFFICIAL,
+        "return task_of_file(Path(path).parent.name) if Path(path).parent.name else (None, None)",
+        "return (None, None)",
+    ),
+    _bug(
+        "M-file-subset-word",
+        _OFFICIAL,
+        '_SUBSET_WORD_RE = re.compile(r"(?:^|[_.-])(multi|single)(?=$|[_.-])")',
+        '_SUBSET_WORD_RE = re.compile(r"(multi|single)")',
+    ),
+    _bug("M-file-subset-last", _OFFICIAL, "(subsets[-1] if subsets else None)", "(subsets[0] if subsets else None)"),
+    _bug("M-question-tag", _OFFICIAL, 'r"\\[\\s*(" + "|".join(', 'r"\\[(" + "|".join('),
+    _bug(
+        "M-question-choice",
+        _OFFICIAL,
+        "len({m.value for m in find_categories(text)}) >= 2",
+        "len({m.value for m in find_categories(text)}) >= 3",
+    ),
+    _bug(
+        "M-subset-by-count",
+        _REGISTRY,
+        '"multi" if len(reference[key]) > 1 else "single"',
+        '"multi" if len(reference[key]) >= 1 else "single"',
+    ),
+    _bug(
+        "M-subset-file-first",
+        _PREPARE,
+        "subset = file_subset or spec.subset_of(reference)",
+        "subset = spec.subset_of(reference) or file_subset",
+    ),
+    _bug(
+        "M-subset-identification",
+        _PREPARE,
+        "subset = file_subset or spec.subset_of(reference)",
+        'subset = file_subset or spec.subset_of(reference) or "multi"',
+    ),
+    # --- generation budget
+    _bug("M-budget-formula", _BUDGET, "BUDGET_MARGIN = 1.25", "BUDGET_MARGIN = 1.2"),
+    _bug("M-budget-round-up", _BUDGET, "return int(math.ceil(raw / 16.0) * 16)", "return int(round(raw / 16.0) * 16)"),
+    _bug("M-budget-distinct", _BUDGET, "while budget in taken:", "if budget in taken:"),
+    _bug("M-budget-tokens", _BUDGET, 'TOKEN_RE = re.compile(r"\\d|', 'TOKEN_RE = re.compile(r"\\d+|'),
+    _bug("M-budget-check", _BUDGET, "budget < longest[task]):", "budget < longest[task] // 2):"),
+    # --- DATASET.md: build rules
+    _bug(
+        "D-box-round",
+        _RULES,
+        "round(x), round(y), round(x + w), round(y + h)",
+        "round(x), round(y), round(x) + round(w), round(y) + round(h)",
+    ),
+    _bug("D-box-clip", _RULES, "min(width, x2), min(height, y2)", "min(width, x2), min(width, y2)"),
+    _bug("D-box-zero-area", _RULES, "if not (w > 0 and h > 0):", "if not (w >= 0 and h >= 0):"),
+    _bug(
+        "D-position-third-line",
+        _VOCABULARY,
+        "col = min(2, max(0, math.floor(3.0 * cx / width)))",
+        "col = min(2, max(0, math.ceil(3.0 * cx / width) - 1))",
+    ),
+    _bug("D-size-bounds", _VOCABULARY, "if area_ratio >= lower_bound:", "if area_ratio > lower_bound:"),
+    _bug("D-shape-ratio", _VOCABULARY, "ratio = box_width / box_height", "ratio = box_height / box_width"),
+    _bug(
+        "D-description-size",
+        _VOCABULARY,
+        "if area_ratio < DESCRIPTION_SMALL_BELOW:",
+        "if area_ratio <= DESCRIPTION_SMALL_BELOW:",
+    ),
+    _bug(
+        "D-filter-image-side",
+        _RULES,
+        "return width >= DESCRIPTION_MIN_SIDE and height >= DESCRIPTION_MIN_SIDE",
+        "return width * height >= DESCRIPTION_MIN_SIDE * DESCRIPTION_MIN_SIDE",
+    ),
+    _bug(
+        "D-filter-object-area",
+        _RULES,
+        "if box_w * box_h < DESCRIPTION_MIN_AREA_RATIO",
+        "if box_w * box_h <= DESCRIPTION_MIN_AREA_RATIO",
+    ),
+    _bug(
+        "D-filter-aspect",
+        _RULES,
+        "return max(box_w, box_h) <= DESCRIPTION_MAX_ASPECT * min(box_w, box_h)",
+        "return box_w <= DESCRIPTION_MAX_ASPECT * box_h",
+    ),
+    _bug("D-filter-border", _RULES, "    if crossed_border:\n        return False\n", ""),
+    _bug("D-relation-distance", _VOCABULARY, "RELATION_DIVISOR = 8.0", "RELATION_DIVISOR = 4.0"),
+    _bug(
+        "D-relation-strict",
+        _VOCABULARY,
+        "< (width + height) / RELATION_DIVISOR",
+        "<= (width + height) / RELATION_DIVISOR",
+    ),
+    _bug("D-relation-first-instance", _RECORDS, "(category, members[0][0].box)", "(category, members[-1][0].box)"),
+    _bug(
+        "D-subset-grounding",
+        _RECORDS,
+        'return ("grounding", subset_of(len(objects))',
+        'return ("grounding", subset_of(len(groups))',
+    ),
+    _bug(
+        "D-subset-identification",
+        _RECORDS,
+        "subset = subset_of(len(objects))",
+        "subset = subset_of(len({inst.category for inst, _, _ in objects}))",
+    ),
+    _bug(
+        "D-subset-referring",
+        _RECORDS,
+        'yield ("referring", subset_of(count)',
+        'yield ("referring", subset_of(len(groups))',
+    ),
+    _bug("D-classification-order", _RULES, "return [c for c in CATEGORIES if c in present]", "return sorted(present)"),
+    _bug(
+        "D-classification-options",
+        _RULES,
+        "CLASSIFICATION_OPTIONS: tuple[str, ...] = tuple(sorted(CATEGORIES))",
+        "CLASSIFICATION_OPTIONS: tuple[str, ...] = tuple(CATEGORIES)",
+    ),
+    _bug(
+        "D-classification-join",
+        _RULES,
+        'return ", ".join(categories[:-1]) + " and " + categories[-1]',
+        'return ", ".join(categories)',
+    ),
+    _bug("D-plural-aircraft", _RULES, '"aircraft": "aircraft",', '"aircraft": "aircrafts",'),
+    _bug(
+        "D-description-more",
+        _RECORDS,
+        "template = pick(draw, more if inst.category in seen else first)",
+        "template = pick(draw, first)",
+    ),
+    _bug(
+        "D-counting-one", _RECORDS, "if count == 1:\n                stated", "if count == 0:\n                stated"
+    ),
+    _bug("D-grounding-one-object", _RECORDS, '"intro_one" if len(objects) == 1 else "intro_many"', '"intro_many"'),
+    _bug(
+        "D-identification-questions",
+        _RULES,
+        "return whole + (1 if draw < questions_per_instance - whole else 0)",
+        "return round(questions_per_instance)",
+    ),
+    _bug(
+        "D-deterministic-seed",
+        _RECORDS,
+        'random.Random(f"sarchat-build:{seed}:{split}:{task}")',
+        'random.Random(f"sarchat-build:{split}:{task}")',
+    ),
+    _bug(
+        "D-train-order",
+        _RECORDS,
+        "        yield from self.counting(groups)\n        yield self.grounding(image, objects, groups)\n",
+        "        yield self.grounding(image, objects, groups)\n        yield from self.counting(groups)\n",
+    ),
+    _bug(
+        "D-image-paths",
+        _COCO,
+        'candidates = [f"{IMAGES_DIR}/{split}/{normalised}", f"{IMAGES_DIR}/{normalised}", normalised]',
+        'candidates = [normalised, f"{IMAGES_DIR}/{normalised}", f"{IMAGES_DIR}/{split}/{normalised}"]',
+    ),
+    _bug("D-image-backslash", _COCO, 'normalised = file_name.replace("\\\\", "/")', "normalised = file_name"),
+    _bug(
+        "D-image-stretch",
+        _IMAGES,
+        "scaled = np.floor((kept - low) / (high - low) * 255.0 + 0.5)",
+        "scaled = np.floor((kept - kept.min()) / (kept.max() - kept.min()) * 255.0 + 0.5)",
+    ),
+    _bug(
+        "D-image-alpha",
+        _IMAGES,
+        "composite = (rgba[:, :, :3] * rgba[:, :, 3:4] + 127) // 255",
+        "composite = rgba[:, :, :3]",
     ),
 )
 PLANTED_TESTS = "tests/test_planted_bugs.py"
+# The fast test files run on a bug planted in a file (the longest matching prefix wins), with ``-x``:
+# the planted-bug tests first, then the module's own tests, the quick ones first.
+_READER_TESTS = ("tests/test_boxes.py", "tests/test_matching.py", "tests/test_answers.py", "tests/test_readers.py",
+                 "tests/test_scoring.py", "tests/test_native_answers.py", "tests/test_mutation_survivors.py",
+                 "tests/test_registry.py", "tests/test_prepare_and_score.py")  # fmt: skip
+PLANTED_TEST_FILES: dict[str, tuple[str, ...]] = {
+    "utils/": _READER_TESTS,
+    "utils/frames.py": ("tests/test_frames.py", *_READER_TESTS),
+    "sarchat_tasks/scoring.py": _READER_TESTS,
+    "sarchat_tasks/metrics.py": ("tests/test_scoring.py", "tests/test_prepare_and_score.py", "tests/test_registry.py"),
+    "sarchat_tasks/registry.py": ("tests/test_registry.py", "tests/test_prepare_and_score.py", "tests/test_scoring.py"),
+    "sarchat_tasks/official.py": (
+        "tests/test_registry.py",
+        "tests/test_prepare_and_score.py",
+        "tests/test_input_errors.py",
+    ),
+    "sarchat_tasks/prepare.py": ("tests/test_prepare_and_score.py", "tests/test_input_errors.py"),
+    "sarchat_tasks/task_folder.py": ("tests/test_prepare_and_score.py", "tests/test_budgets.py"),
+    "sarchat_tasks/build/": ("tests/test_build_rules.py", "tests/test_build.py", "tests/test_build_templates.py"),
+    "sarchat_tasks/images.py": ("tests/test_images.py",),
+}
 
 
-def run_planted() -> int:
-    """Plant each bug of ``PLANTED`` in memory and list the tests of PLANTED_TESTS that fail."""
-    missed = 0
-    for path, module, old, new in PLANTED:
-        source = (ROOT / path).read_text()
+# Tests of PLANTED itself, which read the source files and not the planted code: left out of the runs.
+_STATIC_TESTS = tuple(f"--deselect={PLANTED_TESTS}::{name}" for name in (
+    "test_every_planted_bug_still_has_its_line", "test_rule_table_and_planted_bugs_agree"))  # fmt: skip
+
+
+def planted_bugs() -> list[dict]:
+    """PLANTED as dicts: path, module, edits (pairs of text and replacement), rule ("" when none)."""
+    out = []
+    for entry in PLANTED:
+        path, module, text, replacement = entry[:4]
+        rule = entry[4] if len(entry) > 4 else ""
+        texts = (text,) if isinstance(text, str) else tuple(text)
+        replacements = (replacement,) if isinstance(replacement, str) else tuple(replacement)
+        out.append(
+            {"path": path, "module": module, "edits": tuple(zip(texts, replacements, strict=True)), "rule": rule}
+        )
+    return out
+
+
+def planted_test_files(path: str) -> list[str]:
+    """The test files run on a bug planted in ``path``: PLANTED_TESTS, then its module's fast tests."""
+    prefixes = [p for p in PLANTED_TEST_FILES if path.startswith(p)]
+    own = PLANTED_TEST_FILES[max(prefixes, key=len)] if prefixes else _READER_TESTS
+    return list(dict.fromkeys([PLANTED_TESTS, *own]))
+
+
+def planted_source(bug: dict) -> str:
+    """The file's source with the bug's edits made; exits naming the file when a text does not
+    stand exactly once (the code was rewritten: the entry of PLANTED must follow it)."""
+    source = (ROOT / bug["path"]).read_text()
+    for old, new in bug["edits"]:
         if source.count(old) != 1:
-            raise SystemExit(f"{path}: {old!r} is not in the source exactly once")
-        code = compile(source.replace(old, new), str(ROOT / path), "exec")
+            raise SystemExit(f"{bug['path']}: {old!r} is not in the source exactly once ({bug['rule'] or 'no rule'})")
+        source = source.replace(old, new)
+    return source
+
+
+def run_planted(only: list[str], json_path: Path | None) -> int:
+    """Plant each bug of ``PLANTED`` (whose rule or file contains one of ``only``, when given) in
+    memory, run its fast test files with ``-x`` and name the first failing test; 1 when any bug
+    fails no test."""
+    bugs = [b for b in planted_bugs() if not only or any(o in b["rule"] or o in b["path"] for o in only)]
+    if not bugs:
+        raise SystemExit("no planted bug matches --only")
+    sources = [planted_source(bug) for bug in bugs]  # every text checked before the first run
+    started = time.monotonic()
+    results = []
+    for bug, source in zip(bugs, sources, strict=True):
+        path, module = bug["path"], bug["module"]
+        code = compile(source, str(ROOT / path), "exec")
+        tests = planted_test_files(path)
         out_file = Path(tempfile.mkstemp(suffix=".json", prefix="planted-")[1])
 
-        def child(module=module, path=path, code=code, out_file=out_file):
+        def child(module=module, path=path, code=code, out_file=out_file, tests=tests):
             import pytest
 
             sys.meta_path.insert(0, _MutantFinder(module, ROOT / path, code))
             recorder = _Recorder(None)
-            code = pytest.main([*PYTEST_ARGS[1:], PLANTED_TESTS], plugins=[recorder])
-            out_file.write_text(json.dumps(sorted({n.split("[")[0] for n in recorder.failed})))
-            return int(code)
+            status = 0
+            for test_file in tests:  # one file at a time: most bugs fail the first, collected alone
+                status = int(pytest.main([*PYTEST_ARGS, *_STATIC_TESTS, test_file], plugins=[recorder]))
+                if status not in (0, 5):  # 5: every test of the file deselected (all slow)
+                    break
+            out_file.write_text(json.dumps(list(dict.fromkeys(n.split("[")[0] for n in recorder.failed))))
+            return 0 if status == 5 else status
 
         try:
-            status, _ = _run_child(child, timeout=300)
+            status, seconds = _run_child(child, timeout=600)
             failed = json.loads(out_file.read_text() or "[]")
         finally:
             out_file.unlink(missing_ok=True)
-        missed += not failed
-        first = old.strip().splitlines()[-1][:60]
-        print(f"{path}: {first!r} -> {status}: {', '.join(n.split('::')[-1] for n in failed) or 'NO TEST FAILS'}")
+        if status == "killed" and not failed:
+            failed = ["(the test run itself failed: collection or import error)"]
+        results.append({"rule": bug["rule"], "path": path, "status": status, "seconds": round(seconds, 1),
+                        "failed": failed, "test_files": tests})  # fmt: skip
+        first = bug["edits"][0][0].strip().splitlines()[-1][:50]
+        caught = ", ".join(n.split("::", 1)[-1] for n in failed) or "NO TEST FAILS"
+        print(f"{bug['rule'] or '-':28} {path}: {first!r} -> {status} in {seconds:.0f} s: {caught}", flush=True)
+        if json_path:
+            _write_json_list(json_path, results)
+    missed = [r for r in results if not r["failed"]]
+    elapsed = time.monotonic() - started
+    print(f"\n{len(results) - len(missed)} of {len(results)} planted bugs fail a fast test; run time {elapsed:.0f} s")
+    for r in missed:
+        print(f"  no test fails on {r['rule'] or '-'} ({r['path']})")
     return 1 if missed else 0
+
+
+def _write_json_list(path: Path, items: list) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(items, indent=1))
+    os.replace(partial, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -571,12 +1356,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     tests: list[str] = config["tests"]
     PYTEST_ARGS.extend(f"--deselect={nodeid}" for nodeid in config.get("deselect", []))
+    if args.planted:  # --only then picks planted bugs by rule id or file
+        _preload()
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return run_planted(args.only, args.json)
     if not targets:
         raise SystemExit("no target matches --only")
     _preload()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill PID`: stop and report like Ctrl-C
-    if args.planted:
-        return run_planted()
 
     started = time.monotonic()
     cov = coverage_map(targets, tests)
