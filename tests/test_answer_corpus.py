@@ -115,7 +115,7 @@ def test_the_benchmark_exits_non_zero_under_its_minimum(agreement_script, capsys
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the readers do not yet read the issue's hard kinds (reasoning blocks, coreference, negated lists, "
+    reason="the readers do not yet read the hard kinds (reasoning blocks, coreference, negated lists, "
     "checklists, relation and position phrasings); remove this mark once they do",
 )
 def test_readers_agree_with_the_hand_grading_on_97_percent_of_the_corpus(agreement_script, corpus):

@@ -195,7 +195,7 @@ ENTRIES = [
       _c(1, [0, 0, 4]), "disjoint groups: 2 + 1 + 1 = 4"),
     E("count-044", "Gemini 1.5 Pro", S["gemini"], "generic", "sum_across_sentences", "harbour_ship",
       "2 ships in the lower half. There is also 1 ship in the middle.",
-      _c(1, [0, 0, 3]), "the issue's example: 2 + 1 ('also': another group) = 3"),
+      _c(1, [0, 0, 3]), "the worked example: 2 + 1 ('also': another group) = 3"),
     E("count-045", "Claude 3.5 Sonnet", S["claude"], "generic", "restatement", "fleet_ship",
       "There are 4 ships in this image. The 4 ships are scattered across the sea surface.",
       _c(1, [0, 0, 4]), "the second sentence restates the same 4 ships: 4, not 8"),
