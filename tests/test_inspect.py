@@ -349,9 +349,9 @@ def test_page_in_a_headless_browser(scored_run, tmp_path):
 @pytest.mark.slow
 def test_inspect_a_real_lmms_eval_run(prepared_set, tmp_path_factory, tmp_path, capsys):
     sys.path.insert(0, str(Path(__file__).parent))
-    from lmms_runs import real_runs
+    from test_report_runs import real_runs
 
-    runs = real_runs(prepared_set, tmp_path_factory.mktemp("runs"))
+    runs = real_runs(prepared_set, tmp_path_factory.getbasetemp() / "lmms_runs")
     assert main(["inspect", str(runs["full"])]) == 0
     page = runs["full"].parent / "inspect" / "index.html"
     data = page_data(page)
@@ -367,3 +367,16 @@ def test_inspect_a_real_lmms_eval_run(prepared_set, tmp_path_factory, tmp_path, 
     both = page_data(out / "index.html")
     assert sorted(c["task"] for c in both["cards"]) == ["classification", "counting"]
     assert all(len(c["runs"]) == 2 for c in both["cards"])
+
+
+def test_the_report_links_each_runs_viewer(tmp_path):
+    from sarchat_tasks.report.table3 import viewer_link
+
+    results = tmp_path / "run" / "model" / "20260101_results.json"
+    results.parent.mkdir(parents=True)
+    results.write_text("{}", encoding="utf-8")
+    assert viewer_link(results) == f"sarchat inspect {results}"
+    page = results.parent / "inspect" / "index.html"
+    page.parent.mkdir()
+    page.write_text("<html></html>", encoding="utf-8")
+    assert viewer_link(results) == page.resolve().as_uri()
