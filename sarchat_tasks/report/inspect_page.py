@@ -203,6 +203,7 @@ for (const id of ["f-score", "f-sort", "f-parse", "f-failed", "f-differs"]) docu
 document.getElementById("prev").addEventListener("click", () => { page = Math.max(0, page - 1); update(); });
 document.getElementById("next").addEventListener("click", () => { page += 1; update(); });
 update();
+document.body.setAttribute("data-ready-ms", String(performance.now()));  // navigation start to the cards drawn
 document.body.setAttribute("data-ready", "1");
 </script>
 </body></html>
