@@ -369,14 +369,17 @@ def test_inspect_a_real_lmms_eval_run(prepared_set, tmp_path_factory, tmp_path, 
     assert all(len(c["runs"]) == 2 for c in both["cards"])
 
 
-def test_the_report_links_each_runs_viewer(tmp_path):
+def test_the_report_links_each_runs_viewer(scored_run, tmp_path):
     from sarchat_tasks.report.table3 import viewer_link
 
-    results = tmp_path / "run" / "model" / "20260101_results.json"
-    results.parent.mkdir(parents=True)
-    results.write_text("{}", encoding="utf-8")
+    score, root = scored_run
+    results = tmp_path / "run" / "score.json"
+    results.parent.mkdir()
+    shutil.copyfile(score, results)
     assert viewer_link(results) == f"sarchat inspect {results}"
-    page = results.parent / "inspect" / "index.html"
-    page.parent.mkdir()
-    page.write_text("<html></html>", encoding="utf-8")
-    assert viewer_link(results) == page.resolve().as_uri()
+    assert main(["inspect", str(results), "--images", str(root)]) == 0
+    assert viewer_link(results) == (tmp_path / "run" / "inspect" / "index.html").resolve().as_uri()
+    # a viewer of another run in the same folder is not this run's
+    other = tmp_path / "run" / "other.json"
+    shutil.copyfile(score, other)
+    assert viewer_link(other) == f"sarchat inspect {other}"

@@ -393,6 +393,20 @@ def default_out(run_path: Path) -> Path:
     return Path(run_path).parent / "inspect"
 
 
+def viewer_of(results: Path) -> Path | None:
+    """The viewer page ``sarchat inspect`` wrote at its default place for this results file (its
+    manifest names the file as the first run), else None."""
+    folder = default_out(results)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    runs = manifest.get("runs") if isinstance(manifest, dict) else None
+    if manifest.get("format") != INSPECT_FORMAT or not runs or Path(runs[0]).resolve() != Path(results).resolve():
+        return None
+    return (folder / PAGE).resolve() if (folder / PAGE).is_file() else None
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runs", nargs="+", metavar="RUN",
                         help="an lmms-eval results file or run folder, or the JSON sarchat score printed; "

@@ -479,11 +479,12 @@ def provenance_rows(model: ModelReport) -> list[dict[str, Any]]:
 
 def viewer_link(results: Path) -> str:
     """Where a results file's samples can be looked at: its ``sarchat inspect`` viewer (written by
-    default beside the run, ``<run folder>/inspect/index.html``), else the command that writes it."""
-    from sarchat_tasks.report.inspect import PAGE, default_out
+    default beside the run, ``<run folder>/inspect/index.html``, and showing that very file first),
+    else the command that writes it."""
+    from sarchat_tasks.report.inspect import viewer_of
 
-    page = default_out(results) / PAGE
-    return page.resolve().as_uri() if page.is_file() else f"sarchat inspect {results}"
+    page = viewer_of(results)
+    return page.as_uri() if page is not None else f"sarchat inspect {results}"
 
 
 def markdown_provenance(report: Report) -> str:
