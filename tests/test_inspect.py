@@ -331,6 +331,16 @@ def test_page_in_a_headless_browser(scored_run, tmp_path):
         Select(driver.find_element("id", "f-score")).select_by_value("")
         Select(driver.find_element("id", "f-task")).select_by_value("grounding")
         assert driver.find_element("css selector", "#cards .card").get_attribute("data-id") == card_id  # zeros first
+        # the grid cells named: identification of the harbour's first ship, "bottom center" on both sides
+        Select(driver.find_element("id", "f-task")).select_by_value("identification")
+        ship = driver.find_element("css selector", '.card[data-id="SARChat_classify_identify_multi_test:0"]')
+        assert [r.get_attribute("data-cell") for r in ship.find_elements("css selector", "rect.cell-ref")] == [
+            "bottom center"
+        ]
+        assert [r.get_attribute("data-cell") for r in ship.find_elements("css selector", "rect.cell-pred")] == [
+            "bottom center"
+        ]
+        Select(driver.find_element("id", "f-task")).select_by_value("grounding")
         shot = tmp_path / "inspect.png"
         driver.save_screenshot(str(shot))
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

@@ -31,6 +31,7 @@ h1{font-size:18px;margin:0 0 6px}
 .figure svg{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none;overflow:visible}
 .figure .ref{fill:none;stroke:#00c853}.figure .pred{fill:none;stroke:#ff00ff}
 .figure .pred.unmatched{stroke-dasharray:6 4}.figure .grid{stroke:#ffeb3b;stroke-opacity:.6;stroke-dasharray:4 4}
+.figure .cell-ref{fill:#00c853;fill-opacity:.18}.figure .cell-pred{fill:none;stroke:#ff00ff}
 .figure text{fill:#ff00ff;font-weight:bold;paint-order:stroke;stroke:#000;stroke-width:2px}
 .text{flex:1;min-width:0;font-size:13px}
 .text pre{white-space:pre-wrap;word-break:break-word;background:#f8f8f8;padding:4px;margin:2px 0;max-height:12em;overflow:auto}
@@ -41,7 +42,7 @@ h1{font-size:18px;margin:0 0 6px}
 </style></head>
 <body>
 <header><h1>sarchat inspect: {{TITLE}}</h1><div class="runs" id="runs"></div>
-<p class="legend"><span><i class="swatch" style="border-color:#00c853"></i>reference box</span><span><i class="swatch" style="border-color:#ff00ff"></i>predicted box, labelled with its IoU when matched at 0.5 (dashed: unmatched)</span><span><i class="swatch" style="border-color:#ffeb3b"></i>3x3 grid (positional tasks)</span><span>click a picture for full size</span></p>
+<p class="legend"><span><i class="swatch" style="border-color:#00c853"></i>reference box</span><span><i class="swatch" style="border-color:#ff00ff"></i>predicted box, labelled with its IoU when matched at 0.5 (dashed: unmatched)</span><span><i class="swatch" style="border-color:#ffeb3b"></i>3x3 grid (positional tasks): cells the reference names shaded green, cells the response names outlined magenta</span><span>click a picture for full size</span></p>
 <p id="rule"></p></header>
 <div class="controls">
 <label>task <select id="f-task"></select></label>
@@ -62,6 +63,7 @@ h1{font-size:18px;margin:0 0 6px}
 const DATA = JSON.parse(document.getElementById("sarchat-data").textContent);
 const PAGE_SIZE = 50;
 const SVG = "http://www.w3.org/2000/svg";
+const ROWS = ["top", "middle", "bottom"], COLS = ["left", "center", "right"];
 let page = 0, shown = [];
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -112,6 +114,16 @@ function figure(card, side) {
     svg.append(svgEl("line", {class: "grid", x1: 0, y1: card.height * k / 3, x2: card.width, y2: card.height * k / 3, "stroke-width": stroke / 2}));
   }
   const r = side.reading || {};
+  // cells named: the reference's green, the response's magenta (description objects, identification's cell)
+  const cells = (names, cls) => names.filter(Boolean).forEach(name => {
+    const [row, col] = name.split(" ");
+    const i = ROWS.indexOf(row), j = COLS.indexOf(col);
+    if (i < 0 || j < 0) return;
+    svg.append(svgEl("rect", {class: cls, "data-cell": name, x: card.width * j / 3, y: card.height * i / 3, width: card.width / 3, height: card.height / 3,
+                                   "stroke-width": stroke, "stroke-dasharray": `${2 * stroke} ${2 * stroke}`}));
+  });
+  if (r.items) { cells(r.reference_items.map(x => x[1]), "cell-ref"); cells(r.items.map(x => x[1]), "cell-pred"); }
+  if (r.attributes) { cells([r.reference_attributes.cell], "cell-ref"); cells(r.attributes.cell || [], "cell-pred"); }
   (r.reference_boxes || []).forEach((b, j) => {
     const [x1, y1, x2, y2] = b.box;
     svg.append(svgEl("rect", {class: "ref", "data-ref": j, x: x1, y: y1, width: x2 - x1, height: y2 - y1, "stroke-width": stroke}));
