@@ -229,7 +229,7 @@ def load_score_run(path: Path, tasks: set[str] | None, per_task: int, options: a
               scores={t: m for t, m in raw.items() if isinstance(m, dict) and t != provenance.KEY}, totals={})  # fmt: skip
     chosen: dict[str, list] = {}
     try:
-        for item in read_predictions([Path(name) for name, _ in files], options.images):
+        for item in read_predictions([Path(name) for name, _ in files], options.images, options.vlmeval_dataset):
             if tasks and item.task not in tasks:
                 continue
             category = primary_category(item.task, item.reference)
@@ -420,6 +420,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--data", type=Path, help="the prepared set the runs used (default: the one their config names)"
     )
     parser.add_argument("--images", type=Path, help="folder a score's relative image paths are under")
+    parser.add_argument("--vlmeval-dataset", action="append", type=Path, default=[], metavar="TSV",
+                        help="as for sarchat score: the VLMEvalKit dataset TSV a scored .xlsx/.tsv answers")  # fmt: skip
     parser.add_argument("--profile", help="model profile to read the answers in (default: the run's)")
     parser.add_argument(
         "--frame", default="", help="resized frame of a qwen2_5_vl profile: 'min_pixels=N,max_pixels=N'"
