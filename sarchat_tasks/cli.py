@@ -43,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("sarchat_tasks.results.score_files", "score official-format prediction files (swift infer output)"),
     "rescore": ("sarchat_tasks.results.rescore", "recompute metrics from lmms-eval sample logs"),
     "report": ("sarchat_tasks.report.table3", "Table 3 report from lmms-eval results, with the paper side by side"),
+    "inspect": (
+        "sarchat_tasks.report.inspect",
+        "an HTML viewer of a run's samples: boxes drawn, what was read, why it scored",
+    ),
     "export-hub": ("sarchat_tasks.export.hub", "write a prepared set as a Hugging Face dataset repository folder"),
     "export-upstream": ("sarchat_tasks.export.upstream", "write the suite as an lmms-eval task folder"),
 }

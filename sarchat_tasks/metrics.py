@@ -49,16 +49,21 @@ def score_sample(
     width: int,
     height: int,
     conventions: Mapping[str, str] | None = None,
+    reading: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Score one response: ``({column: value}, parse_failure)`` over all of the task's columns,
     where a share column's value is 0/1, a pooled column's is ``[tp, fp, fn]``, and None marks a
-    column the sample does not belong to. Never raises on the response."""
+    column the sample does not belong to. Never raises on the response. Given a dict as
+    ``reading``, the scorer fills it with what it read and why it scored so (``sarchat inspect``)."""
     spec = TASKS[task]
     text = response[:MAX_RESPONSE_CHARS] if isinstance(response, str) else ""
     try:
-        scored, failure = spec.score(text, subset, reference, width, height, conventions)
+        scored, failure = spec.score(text, subset, reference, width, height, conventions, reading=reading)
     except Exception:  # model output is untrusted: fall back to scoring an empty answer
-        scored, failure = spec.score("", subset, reference, width, height, conventions)
+        if reading is not None:
+            reading.clear()
+            reading["scoring_error"] = "the response could not be read; scored as an empty answer"
+        scored, failure = spec.score("", subset, reference, width, height, conventions, reading=reading)
     columns = dict.fromkeys(spec.column_names)
     columns.update(scored)
     return columns, failure

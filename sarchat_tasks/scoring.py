@@ -12,6 +12,9 @@ Per task, a reference parser (``<task>_reference``: run once, when a test set is
 ``ReferenceAnswerError``) and a scorer (``score_<task>``: ``(columns, parse_failure)`` for one
 response). ``sarchat_tasks.registry`` binds them to their task; ``sarchat_tasks.metrics`` runs a
 scorer so that it never raises on model output (an unreadable response scores as an empty answer).
+Given a dict as ``reading``, a scorer also fills it with what it read (boxes in image pixels,
+matched pairs with their IoU, count, categories, cells, relations, attributes) and a one-line
+``reason``: ``sarchat inspect`` shows that, so the explanation is the scoring itself.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sarchat_tasks.utils.answers import (
     stated_count,
 )
 from sarchat_tasks.utils.boxes import parse_boxes
-from sarchat_tasks.utils.matching import MatchResult, match_boxes_at
+from sarchat_tasks.utils.matching import MatchResult, box_iou, match_boxes_at
 from sarchat_tasks.utils.vocabulary import find_affirmed_categories, find_categories, find_relations
 
 SHARE, POOLED = "share", "pooled"
@@ -148,7 +151,27 @@ def _as_list(result: MatchResult) -> list[int]:
     return [result.tp, result.fp, result.fn]
 
 
-def score_counting(text, subset, ref, width, height, conventions):
+# What a scorer read, for ``reading`` (see the module's docstring); only built when asked for.
+
+
+def _pairs(result: MatchResult, predicted: list, reference: list, pred_index: list[int], ref_index=None) -> list:
+    """The matched pairs as [predicted box number, reference box number, IoU]."""
+    pairs = []
+    for i, j in result.pairs:
+        iou = float(box_iou([predicted[i]], [reference[j]])[0, 0])
+        pairs.append([pred_index[i], j if ref_index is None else ref_index[j], round(iou, 4)])
+    return sorted(pairs)
+
+
+def _tally(result: MatchResult, threshold: float) -> str:
+    return f"TP {result.tp}, FP {result.fp}, FN {result.fn} at IoU {threshold:g}"
+
+
+def _box_list(boxes) -> list[dict[str, Any]]:
+    return [{"box": list(b.coords) if b.valid else None, "syntax": b.syntax} for b in boxes]
+
+
+def score_counting(text, subset, ref, width, height, conventions, reading=None):
     boxes = parse_boxes(text, width, height, conventions)
     valid = [b.coords for b in boxes if b.valid]
     n_invalid = len(boxes) - len(valid)
@@ -157,37 +180,61 @@ def score_counting(text, subset, ref, width, height, conventions):
     at25, at50 = match_boxes_at(valid, ref["boxes"], (0.25, 0.5), n_invalid)
     columns = {"counting_only": int(count == ref["count"]), "counting_iou25": _as_list(at25),
                "counting_iou50": _as_list(at50)}  # fmt: skip
+    if reading is not None:
+        index = [k for k, b in enumerate(boxes) if b.valid]
+        source = "stated" if stated is not None else "boxes counted"
+        reading.update(
+            count=count, count_source=source, reference_count=ref["count"], boxes=_box_list(boxes),
+            reference_boxes=[{"box": b} for b in ref["boxes"]],
+            matches={"0.25": _pairs(at25, valid, ref["boxes"], index), "0.5": _pairs(at50, valid, ref["boxes"], index)},
+            reason=f"count {count} ({source}) vs {ref['count']}; {_tally(at50, 0.5)}",
+        )  # fmt: skip
     return columns, stated is None and not boxes
 
 
-def _match_by_category(predicted, reference_objects, thresholds: tuple[float, ...]) -> tuple[MatchResult, ...]:
+def _match_by_category(
+    predicted, reference_objects, thresholds: tuple[float, ...], pairs: list | None = None
+) -> tuple[MatchResult, ...]:
     """Category-aware matching at each threshold: boxes only match boxes of the same category;
-    predictions with no category or unusable numbers are false positives."""
+    predictions with no category or unusable numbers are false positives. Given ``pairs``, one
+    list per threshold receives the matched pairs (``_pairs``, numbered over all boxes)."""
     by_category_pred: dict[str, list] = {}
+    pred_index: dict[str, list[int]] = {}
     unmatched = 0
-    for item in predicted:
+    for k, item in enumerate(predicted):
         if item.category is None or not item.box.valid:
             unmatched += 1
         else:
             by_category_pred.setdefault(item.category, []).append(item.box.coords)
+            pred_index.setdefault(item.category, []).append(k)
     by_category_ref: dict[str, list] = {}
-    for category, box in reference_objects:
+    ref_index: dict[str, list[int]] = {}
+    for k, (category, box) in enumerate(reference_objects):
         by_category_ref.setdefault(category, []).append(box)
+        ref_index.setdefault(category, []).append(k)
     totals = [MatchResult(0, unmatched, 0) for _ in thresholds]
     for category in set(by_category_pred) | set(by_category_ref):
-        results = match_boxes_at(by_category_pred.get(category, []), by_category_ref.get(category, []), thresholds)
+        pred, refs = by_category_pred.get(category, []), by_category_ref.get(category, [])
+        results = match_boxes_at(pred, refs, thresholds)
         totals = [total + result for total, result in zip(totals, results)]
+        for found, result in zip(pairs or (), results):
+            found.extend(_pairs(result, pred, refs, pred_index.get(category, []), ref_index.get(category, [])))
+    for found in pairs or ():
+        found.sort()
     return tuple(totals)
 
 
-def score_grounding(text, subset, ref, width, height, conventions):
+def score_grounding(text, subset, ref, width, height, conventions, reading=None):
     predicted = categorised_boxes(text, width, height, conventions)
     stated_relations = find_relations(text)
     columns: dict[str, Any] = {}
+    pairs = ([], []) if reading is not None else None
+    reasons = []
     if subset in SUBSETS:
-        at25, at50 = _match_by_category(predicted, ref["objects"], (0.25, 0.5))
+        at25, at50 = _match_by_category(predicted, ref["objects"], (0.25, 0.5), pairs)
         columns[f"grounding_{subset}"] = _as_list(at50)
         columns[f"grounding_{subset}_iou25"] = _as_list(at25)
+        reasons.append(_tally(at50, 0.5) + " (same category)")
     if ref["relations"]:
         first_stated: dict[tuple[str, str], str] = {}
         for rel in stated_relations:
@@ -195,24 +242,43 @@ def score_grounding(text, subset, ref, width, height, conventions):
         columns["grounding_abstract_position"] = int(
             all(first_stated.get((a, b)) == relation for a, b, relation in ref["relations"])
         )
+        found = sum(first_stated.get((a, b)) == relation for a, b, relation in ref["relations"])
+        reasons.append(f"relations {found} of {len(ref['relations'])} stated as the reference")
+    if reading is not None:
+        reading.update(
+            boxes=[{**_box_list([item.box])[0], "category": item.category} for item in predicted],
+            reference_boxes=[{"box": box, "category": category} for category, box in ref["objects"]],
+            matches={"0.25": pairs[0], "0.5": pairs[1]} if subset in SUBSETS else {},
+            relations=[list(rel) for rel in stated_relations], reference_relations=ref["relations"],
+            reason="; ".join(reasons) or "no column applies",
+        )  # fmt: skip
     return columns, not predicted and not stated_relations
 
 
-def score_identification(text, subset, ref, width, height, conventions):
+def score_identification(text, subset, ref, width, height, conventions, reading=None):
     stated = stated_attributes(text)
     correct = True
+    wrong = None
     for attribute in ATTRIBUTES:  # each attribute the reference states, stated alone
         expected = ref.get(attribute)
         if expected is not None and (len(stated[attribute]) != 1 or expected not in stated[attribute]):
             correct = False
+            wrong = attribute
             break
     columns: dict[str, Any] = {}
     if subset in SUBSETS:
         columns[f"identification_{subset}"] = int(correct)
+    if reading is not None:
+        said = (", ".join(sorted(stated[wrong])) or "nothing") if wrong else ""
+        reading.update(
+            attributes={a: sorted(stated[a]) for a in ATTRIBUTES},
+            reference_attributes={a: ref.get(a) for a in ATTRIBUTES},
+            reason="every stated attribute right" if correct else f"{wrong}: said {said}, reference {ref[wrong]}",
+        )
     return columns, not any(stated.values())
 
 
-def score_referring(text, subset, ref, width, height, conventions):
+def score_referring(text, subset, ref, width, height, conventions, reading=None):
     boxes = parse_boxes(text, width, height, conventions)
     valid = [b.coords for b in boxes if b.valid]
     n_invalid = len(boxes) - len(valid)
@@ -221,6 +287,15 @@ def score_referring(text, subset, ref, width, height, conventions):
         at25, at50 = match_boxes_at(valid, ref["boxes"], (0.25, 0.5), n_invalid)
         columns[f"referring_{subset}_iou25"] = _as_list(at25)
         columns[f"referring_{subset}_iou50"] = _as_list(at50)
+    if reading is not None:
+        index = [k for k, b in enumerate(boxes) if b.valid]
+        matched = subset in SUBSETS
+        reading.update(
+            boxes=_box_list(boxes), reference_boxes=[{"box": b, "category": ref.get("category")} for b in ref["boxes"]],
+            matches={"0.25": _pairs(at25, valid, ref["boxes"], index),
+                     "0.5": _pairs(at50, valid, ref["boxes"], index)} if matched else {},
+            reason=_tally(at50, 0.5) if matched else "no column applies",
+        )  # fmt: skip
     return columns, not boxes
 
 
@@ -230,16 +305,26 @@ def _multiset_match(predicted: Iterable, reference: Iterable) -> list[int]:
     return [tp, sum(pred.values()) - tp, sum(ref.values()) - tp]
 
 
-def score_description(text, subset, ref, width, height, conventions):
+def score_description(text, subset, ref, width, height, conventions, reading=None):
     items = description_items(text)
     reference = [tuple(obj) for obj in ref["objects"]]
     # An item without a position cannot equal any reference item, which always has one.
-    return {"description": _multiset_match(items, reference)}, not items
+    columns = {"description": _multiset_match(items, reference)}
+    if reading is not None:
+        tp, fp, fn = columns["description"]
+        reading.update(items=[list(item) for item in items], reference_items=[list(item) for item in reference],
+                       reason=f"TP {tp}, FP {fp}, FN {fn} (category and cell)")  # fmt: skip
+    return columns, not items
 
 
-def score_classification(text, subset, ref, width, height, conventions):
+def score_classification(text, subset, ref, width, height, conventions, reading=None):
     named = {m.value for m in find_affirmed_categories(text)}
-    return {"classification": _multiset_match(named, ref["categories"])}, not named
+    columns = {"classification": _multiset_match(named, ref["categories"])}
+    if reading is not None:
+        tp, fp, fn = columns["classification"]
+        reading.update(categories=sorted(named), reference_categories=list(ref["categories"]),
+                       reason=f"TP {tp}, FP {fp}, FN {fn} (categories named)")  # fmt: skip
+    return columns, not named
 
 
 # ---------------------------------------------------------------------------------------------

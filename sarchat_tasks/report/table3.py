@@ -473,16 +473,26 @@ def provenance_rows(model: ModelReport) -> list[dict[str, Any]]:
     for path, tasks in by_file.items():
         record = runs[path].provenance
         rows.append({"model": model.name, "tasks": tasks, "results": str(path), "record": record,
-                     **provenance.summary(record)})  # fmt: skip
+                     "viewer": viewer_link(path), **provenance.summary(record)})  # fmt: skip
     return rows
+
+
+def viewer_link(results: Path) -> str:
+    """Where a results file's samples can be looked at: its ``sarchat inspect`` viewer (written by
+    default beside the run, ``<run folder>/inspect/index.html``, and showing that very file first),
+    else the command that writes it."""
+    from sarchat_tasks.report.inspect import viewer_of
+
+    page = viewer_of(results)
+    return page.as_uri() if page is not None else f"sarchat inspect {results}"
 
 
 def markdown_provenance(report: Report) -> str:
     """One line per row and results file: the run, data, model and arguments, profile, frame,
     generation budgets and versions that produced the numbers."""
     header = ["model", "tasks", "results file", "run", "data", "lmms-eval model and model_args", "profile", "frame",
-              "budgets", "versions"]  # fmt: skip
-    keys = ("run", "data", "model", "profile", "frame", "budgets", "versions")
+              "budgets", "versions", "samples viewer"]  # fmt: skip
+    keys = ("run", "data", "model", "profile", "frame", "budgets", "versions", "viewer")
     body = [
         [row["model"], ", ".join(row["tasks"]), row["results"], *(row[k] for k in keys)]
         for model in report.models
@@ -634,7 +644,7 @@ def report_json(report: Report, plots: list[Path]) -> dict[str, Any]:
                             "n_effective": r.n_effective, "n_original": r.n_original, "version": r.version,
                             "replaces": [str(x.run.path) for x in m.replaced.get(t, [])]} for t, r in m.tasks.items()},
             "notes": m.notes,
-            "provenance": [{k: row[k] for k in ("tasks", "results", "record")} for row in provenance_rows(m)],
+            "provenance": [{k: row[k] for k in ("tasks", "results", "record", "viewer")} for row in provenance_rows(m)],
         })  # fmt: skip
     return {"models": models, "paper": report.paper, "notes": report.notes, "installed_versions": report.versions,
             "bootstrap": {"iterations": report.iterations, "seed": report.seed, "level": 0.95, "unit": "image"},
