@@ -804,8 +804,8 @@ PLANTED: tuple[tuple, ...] = (
     _bug(
         "M-gr-iou50",
         _SCORING,
-        '_match_by_category(predicted, ref["objects"], (0.25, 0.5))',
-        '_match_by_category(predicted, ref["objects"], (0.25, 0.25))',
+        '_match_by_category(predicted, ref["objects"], (0.25, 0.5), pairs)',
+        '_match_by_category(predicted, ref["objects"], (0.25, 0.25), pairs)',
     ),
     (
         "sarchat_tasks/scoring.py",
@@ -961,8 +961,8 @@ PLANTED: tuple[tuple, ...] = (
     _bug(
         "M-pfr-description",
         _SCORING,
-        "_multiset_match(items, reference)}, not items",
-        "_multiset_match(items, reference)}, not any(cell for _, cell in items)",
+        'reason=f"TP {tp}, FP {fp}, FN {fn} (category and cell)")  # fmt: skip\n    return columns, not items',
+        'reason=f"TP {tp}, FP {fp}, FN {fn} (category and cell)")  # fmt: skip\n    return columns, not any(cell for _, cell in items)',
     ),
     _bug(
         "M-pfr-denominator",
